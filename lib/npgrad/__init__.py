@@ -1,0 +1,1 @@
+"""npgrad: a small PyTorch-like deep-learning framework in NumPy."""
