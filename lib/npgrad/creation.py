@@ -1,0 +1,41 @@
+"""Ways to make a tensor: from data, filled with a constant, or random from a passed generator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from npgrad.tensor import DEFAULT_DTYPE, Tensor
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A new tensor holding a copy of data (Python floats become float32)."""
+    return Tensor(np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype), requires_grad)
+
+
+def zeros(*shape: int, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
+    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad)
+
+
+def ones(*shape: int, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
+    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad)
+
+
+def zeros_like(x: Tensor, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(x.data), requires_grad)
+
+
+def ones_like(x: Tensor, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(x.data), requires_grad)
+
+
+def randn(*shape: int, rng: np.random.Generator | int | None = None, requires_grad: bool = False,
+          dtype: Any = DEFAULT_DTYPE) -> Tensor:
+    """Standard normal samples drawn from rng (a numpy Generator or a seed)."""
+    sample = np.random.default_rng(rng).standard_normal(_shape(shape))
+    return Tensor(sample.astype(dtype), requires_grad)
+
+
+def _shape(shape: tuple) -> tuple[int, ...]:
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape

@@ -1,0 +1,690 @@
+"""The differentiable operations: each Function's forward beside its backward, and the losses.
+
+Gradients come back in the shape of the broadcast result; the engine (tensor.py) sums them
+back to each input's shape, so no op here deals with broadcasting in its backward.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from npgrad.tensor import Function, Tensor, as_array
+
+# ---------------------------------------------------------------------------- arithmetic
+
+
+class Broadcasting(Function):
+    """An elementwise op of two inputs; checks that their shapes broadcast, with a clear error."""
+
+    @classmethod
+    def apply(cls, a: Any, b: Any, **params: Any) -> Tensor:
+        shape_a, shape_b = np.shape(as_array(a)), np.shape(as_array(b))
+        try:
+            np.broadcast_shapes(shape_a, shape_b)
+        except ValueError:
+            raise ValueError(
+                f"{cls.__name__.lower()}: shapes {shape_a} and {shape_b} do not broadcast "
+                "(trailing dimensions must be equal or 1); reshape one of them"
+            ) from None
+        return super().apply(a, b, **params)
+
+
+class Add(Broadcasting):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(Broadcasting):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        return grad, -grad
+
+
+class Mul(Broadcasting):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):
+        return _if(self, 0, lambda: grad * self.b), _if(self, 1, lambda: grad * self.a)
+
+
+class Div(Broadcasting):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad):
+        ga = _if(self, 0, lambda: grad / self.b)
+        gb = _if(self, 1, lambda: -grad * self.a / (self.b * self.b))
+        return ga, gb
+
+
+class Maximum(Broadcasting):
+    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch."""
+
+    def forward(self, a, b):
+        self.share = ((a > b) + 0.5 * (a == b)).astype(np.result_type(a, b))
+        return np.maximum(a, b)
+
+    def backward(self, grad):
+        return grad * self.share, grad * (1 - self.share)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+
+class Pow(Function):
+    """x ** p for a constant exponent p: d/dx = p x^(p-1)."""
+
+    def __init__(self, exponent: float):
+        if isinstance(exponent, Tensor | np.ndarray):
+            raise TypeError("pow: the exponent must be a Python number; use exp(b * log(x))")
+        self.p = exponent
+
+    def forward(self, x):
+        self.x = x
+        return x**self.p
+
+    def backward(self, grad):
+        return grad * self.p * self.x ** (self.p - 1)
+
+
+def _if(fn: Function, i: int, grad_of_input):
+    """Compute input i's gradient only if it requires one (saves a matmul or two per step)."""
+    return grad_of_input() if fn.needs_grad[i] else None
+
+
+def add(a, b) -> Tensor:
+    return Add.apply(a, b)
+
+
+def sub(a, b) -> Tensor:
+    return Sub.apply(a, b)
+
+
+def mul(a, b) -> Tensor:
+    return Mul.apply(a, b)
+
+
+def div(a, b) -> Tensor:
+    return Div.apply(a, b)
+
+
+def maximum(a, b) -> Tensor:
+    return Maximum.apply(a, b)
+
+
+def neg(x) -> Tensor:
+    return Neg.apply(x)
+
+
+def pow(x, exponent: float) -> Tensor:  # noqa: A001 - PyTorch's name
+    return Pow.apply(x, exponent=exponent)
+
+
+# ---------------------------------------------------------------------------- matmul
+
+
+class MatMul(Function):
+    """C = A @ B (2-D or batched): dA = dC @ B^T, dB = A^T @ dC."""
+
+    def forward(self, a, b):
+        _check_matmul(a.shape, b.shape)
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad):
+        # A 1-D operand is a row on the left, a column on the right: put back the axis @ dropped.
+        a, b = np.atleast_2d(self.a), self.b[:, None] if self.b.ndim == 1 else self.b
+        grad = grad[..., None] if self.b.ndim == 1 else grad
+        grad = grad[..., None, :] if self.a.ndim == 1 else grad
+        ga = _if(self, 0, lambda: grad @ np.swapaxes(b, -1, -2))
+        gb = _if(self, 1, lambda: np.swapaxes(a, -1, -2) @ grad)
+        return ga, (gb[..., 0] if gb is not None and self.b.ndim == 1 else gb)
+
+
+def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
+    if not sa or not sb:
+        raise ValueError(f"matmul: both operands need at least one dimension, got {sa} and {sb}")
+    inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {sa} and {sb} do not align ({inner_a} != {inner_b}); the last "
+            "dimension of the left operand must equal the second-to-last of the right"
+        )
+
+
+def matmul(a, b) -> Tensor:
+    return MatMul.apply(a, b)
+
+
+class Linear(Function):
+    """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch."""
+
+    def forward(self, x, weight, bias=None):
+        _check_matmul(x.shape, weight.T.shape)
+        self.x, self.weight = x, weight
+        y = x @ weight.T
+        return y if bias is None else y + bias
+
+    def backward(self, grad):
+        rows = grad.reshape(-1, grad.shape[-1])
+        gx = _if(self, 0, lambda: grad @ self.weight)
+        gw = _if(self, 1, lambda: rows.T @ self.x.reshape(-1, self.x.shape[-1]))
+        if len(self.needs_grad) == 2:
+            return gx, gw
+        return gx, gw, _if(self, 2, lambda: rows.sum(axis=0))
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+
+
+# ---------------------------------------------------------------------------- elementwise
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad * self.y
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, grad):
+        return grad / self.x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad / (2 * self.y)
+
+
+class Abs(Function):
+    """|x|; the gradient at 0 is taken as 0, as in PyTorch."""
+
+    def forward(self, x):
+        self.sign = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, grad):
+        return grad * self.sign
+
+
+class Clamp(Function):
+    """min(max(x, lo), hi); the gradient passes where lo <= x <= hi."""
+
+    def __init__(self, lo=None, hi=None):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.inside = np.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            self.inside &= x >= self.lo
+        if self.hi is not None:
+            self.inside &= x <= self.hi
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, grad):
+        return grad * self.inside
+
+
+class ReLU(Function):
+    def forward(self, x):
+        self.positive = x > 0
+        return x * self.positive
+
+    def backward(self, grad):
+        return grad * self.positive
+
+
+class Sigmoid(Function):
+    """sigmoid(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2: finite for any x."""
+
+    def forward(self, x):
+        self.y = 0.5 * (1 + np.tanh(0.5 * x))
+        return self.y
+
+    def backward(self, grad):
+        return grad * self.y * (1 - self.y)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad):
+        return grad * (1 - self.y * self.y)
+
+
+def exp(x) -> Tensor:
+    return Exp.apply(x)
+
+
+def log(x) -> Tensor:
+    return Log.apply(x)
+
+
+def sqrt(x) -> Tensor:
+    return Sqrt.apply(x)
+
+
+def abs(x) -> Tensor:  # noqa: A001 - PyTorch's name
+    return Abs.apply(x)
+
+
+def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's argument names
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def relu(x) -> Tensor:
+    return ReLU.apply(x)
+
+
+def sigmoid(x) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def tanh(x) -> Tensor:
+    return Tanh.apply(x)
+
+
+# ---------------------------------------------------------------------------- reductions
+
+
+def _dims(dim, keepdim, axis=None, keepdims=None):
+    """PyTorch's (dim, keepdim), also accepting NumPy's (axis, keepdims)."""
+    dim = axis if axis is not None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim)
+
+
+def _expand(grad: np.ndarray, shape: tuple[int, ...], dim, keepdim: bool) -> np.ndarray:
+    """Put back the reduced axes as size-1 axes, so grad broadcasts against the input."""
+    if dim is None or keepdim:
+        return grad.reshape([1] * len(shape)) if dim is None else grad
+    return np.expand_dims(grad, dim)
+
+
+class Sum(Function):
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum(axis=self.dim, keepdims=self.keepdim)
+
+    def backward(self, grad):
+        return np.broadcast_to(_expand(grad, self.shape, self.dim, self.keepdim), self.shape)
+
+
+class Mean(Sum):
+    def forward(self, x):
+        total = super().forward(x)
+        self.count = x.size // (total.size or 1)
+        return total / self.count
+
+    def backward(self, grad):
+        return super().backward(grad) / self.count
+
+
+class Max(Function):
+    """Largest value along dim; ties share the gradient equally (torch.amax)."""
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        y = np.max(x, axis=self.dim, keepdims=True)
+        winners = (x == y).astype(x.dtype)
+        self.winners = winners / winners.sum(axis=self.dim, keepdims=True)
+        return y if self.keepdim else np.squeeze(y, axis=self.dim)
+
+    def backward(self, grad):
+        return _expand(grad, self.winners.shape, self.dim, self.keepdim) * self.winners
+
+
+class LogSumExp(Function):
+    """log sum_i exp(x_i), computed as m + log sum_i exp(x_i - m) with m = max x."""
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        m = np.max(x, axis=self.dim, keepdims=True)
+        lse = m + np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
+        self.softmax = np.exp(x - lse)
+        return lse if self.keepdim else np.squeeze(lse, axis=self.dim)
+
+    def backward(self, grad):
+        return _expand(grad, self.softmax.shape, self.dim, self.keepdim) * self.softmax
+
+
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    dim, keepdim = _dims(dim, keepdim, axis, keepdims)
+    return Sum.apply(x, dim=dim, keepdim=keepdim)
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    dim, keepdim = _dims(dim, keepdim, axis, keepdims)
+    return Mean.apply(x, dim=dim, keepdim=keepdim)
+
+
+def amax(x, dim=None, keepdim=False) -> Tensor:
+    dim, keepdim = _dims(dim, keepdim)
+    return Max.apply(x, dim=dim, keepdim=keepdim)
+
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """The largest element; with dim, as in PyTorch, the pair (values, indices) along dim."""
+    dim, keepdim = _dims(dim, keepdim, axis, keepdims)
+    values = Max.apply(x, dim=dim, keepdim=keepdim)
+    if dim is None:
+        return values
+    return MaxResult(values, Tensor(np.argmax(as_array(x), axis=dim, keepdims=keepdim)))
+
+
+def logsumexp(x, dim=None, keepdim=False) -> Tensor:
+    dim, keepdim = _dims(dim, keepdim)
+    return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
+
+
+# ---------------------------------------------------------------------------- softmax
+
+
+class Softmax(Function):
+    """softmax(x)_i = exp(x_i - max x) / sum_j exp(x_j - max x), along dim."""
+
+    def __init__(self, dim=-1):
+        self.dim = dim
+
+    def forward(self, x):
+        e = np.exp(x - np.max(x, axis=self.dim, keepdims=True))
+        self.y = e / e.sum(axis=self.dim, keepdims=True)
+        return self.y
+
+    def backward(self, grad):
+        return self.y * (grad - (grad * self.y).sum(axis=self.dim, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """log_softmax(x)_i = x_i - logsumexp(x), along dim."""
+
+    def __init__(self, dim=-1):
+        self.dim = dim
+
+    def forward(self, x):
+        m = np.max(x, axis=self.dim, keepdims=True)
+        y = x - m - np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
+        self.softmax = np.exp(y)
+        return y
+
+    def backward(self, grad):
+        return grad - self.softmax * grad.sum(axis=self.dim, keepdims=True)
+
+
+def softmax(x, dim=-1) -> Tensor:
+    return Softmax.apply(x, dim=dim)
+
+
+def log_softmax(x, dim=-1) -> Tensor:
+    return LogSoftmax.apply(x, dim=dim)
+
+
+# ---------------------------------------------------------------------------- shapes
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot view shape {x.shape} ({x.size} elements) as {self.shape}"
+            ) from None
+
+    def backward(self, grad):
+        return grad.reshape(self.in_shape)
+
+
+class Permute(Function):
+    def __init__(self, dims):
+        self.dims = dims
+
+    def forward(self, x):
+        if sorted(self.dims) != list(range(x.ndim)):
+            raise ValueError(f"permute: {self.dims} is not an ordering of the {x.ndim} dims of {x.shape}")
+        return np.transpose(x, self.dims)
+
+    def backward(self, grad):
+        return np.transpose(grad, np.argsort(self.dims))
+
+
+class GetItem(Function):
+    """x[index]; backward scatters into zeros with np.add.at, so repeated indices add up."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        return x[self.index]
+
+    def backward(self, grad):
+        full = np.zeros(self.shape, dtype=self.dtype)
+        np.add.at(full, self.index, grad)
+        return full
+
+
+class Concatenate(Function):
+    def __init__(self, dim=0):
+        self.dim = dim
+
+    def forward(self, *xs):
+        self.splits = np.cumsum([x.shape[self.dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=self.dim)
+
+    def backward(self, grad):
+        return tuple(np.split(grad, self.splits, axis=self.dim))
+
+
+class Stack(Function):
+    def __init__(self, dim=0):
+        self.dim = dim
+
+    def forward(self, *xs):
+        return np.stack(xs, axis=self.dim)
+
+    def backward(self, grad):
+        return tuple(np.moveaxis(grad, self.dim, 0))
+
+
+def _shape_args(shape) -> tuple[int, ...]:
+    """Accept reshape(2, 3) and reshape((2, 3)) alike."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+
+
+def reshape(x, *shape) -> Tensor:
+    return Reshape.apply(x, shape=_shape_args(shape))
+
+
+view = reshape
+
+
+def flatten(x, start_dim=0, end_dim=-1) -> Tensor:
+    shape = as_array(x).shape
+    start, end = start_dim % (len(shape) or 1), end_dim % (len(shape) or 1)
+    return reshape(x, shape[:start] + (-1,) + shape[end + 1 :])
+
+
+def permute(x, *dims) -> Tensor:
+    return Permute.apply(x, dims=tuple(_shape_args(dims)))
+
+
+def transpose(x, dim0=0, dim1=1) -> Tensor:
+    dims = list(range(as_array(x).ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def getitem(x, index) -> Tensor:
+    return GetItem.apply(x, index=_plain_index(index))
+
+
+def _plain_index(index):
+    """Tensors inside an index become their arrays (x[mask], x[idx])."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return index.data if isinstance(index, Tensor) else index
+
+
+def cat(tensors, dim=0) -> Tensor:
+    return Concatenate.apply(*tensors, dim=dim)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim=0) -> Tensor:
+    return Stack.apply(*tensors, dim=dim)
+
+
+# ---------------------------------------------------------------------------- losses
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _unreduce(grad: np.ndarray, n: int, reduction: str) -> np.ndarray:
+    """The gradient of each example's loss, given the gradient of the reduced loss."""
+    return grad / n if reduction == "mean" else grad
+
+
+class CrossEntropy(Function):
+    """loss_i = logsumexp(x_i) - sum_c t_ic x_ic;  d loss_i / d x_i = softmax(x_i) - t_i."""
+
+    def __init__(self, target, reduction="mean"):
+        self.target, self.reduction = target, reduction
+
+    def forward(self, logits):
+        n, q = logits.shape
+        target = _targets_as_probabilities(self.target, n, q, logits.dtype)
+        m = logits.max(axis=1, keepdims=True)
+        lse = m + np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+        self.p_minus_t = np.exp(logits - lse) - target
+        return _reduce((lse[:, 0] - (target * logits).sum(axis=1)).astype(logits.dtype), self.reduction)
+
+    def backward(self, grad):
+        per_example = _unreduce(grad, len(self.p_minus_t), self.reduction)
+        return np.reshape(per_example, (-1, 1)) * self.p_minus_t
+
+
+def _targets_as_probabilities(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
+    """Class labels (n,) become one-hot rows; probability targets (n, q) pass through."""
+    if target.shape == (n, q) and target.dtype.kind == "f":
+        return target.astype(dtype, copy=False)
+    if target.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: logits have shape {(n, q)}, so targets must be class labels of "
+            f"shape ({n},) or probabilities of shape {(n, q)}; got shape {target.shape}"
+        )
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"cross_entropy: class labels must be integers, got dtype {target.dtype}; "
+            "convert them with y.astype(np.int64)"
+        )
+    if n and (target.min() < 0 or target.max() >= q):
+        raise ValueError(
+            f"cross_entropy: class labels must lie in [0, {q}) for {q} logits per example; "
+            f"got labels from {target.min()} to {target.max()}"
+        )
+    onehot = np.zeros((n, q), dtype=dtype)
+    onehot[np.arange(n), target] = 1
+    return onehot
+
+
+def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from raw logits (n, q): labels (n,) or probabilities (n, q)."""
+    shape = as_array(logits).shape
+    if len(shape) != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (n, classes), got {shape}")
+    return CrossEntropy.apply(logits, target=as_array(target), reduction=reduction)
+
+
+class BCEWithLogits(Function):
+    """loss = max(x, 0) - x t + log(1 + exp(-|x|));  d loss / dx = sigmoid(x) - t."""
+
+    def __init__(self, target, reduction="mean"):
+        self.target, self.reduction = target, reduction
+
+    def forward(self, x):
+        t = self.target.astype(x.dtype, copy=False)
+        self.sig_minus_t = 0.5 * (1 + np.tanh(0.5 * x)) - t
+        return _reduce(np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x))), self.reduction)
+
+    def backward(self, grad):
+        return _unreduce(grad, self.sig_minus_t.size, self.reduction) * self.sig_minus_t
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
+    _same_shape("binary_cross_entropy_with_logits", logits, target)
+    return BCEWithLogits.apply(logits, target=as_array(target), reduction=reduction)
+
+
+def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002 - PyTorch's name
+    """mean_i (input_i - target_i)^2; the shapes must match (no silent n x n broadcast)."""
+    _same_shape("mse_loss", input, target)
+    _reduce(np.zeros(0), reduction)  # checks the name
+    squared = sub(input, target) ** 2
+    return squared if reduction == "none" else squared.sum() if reduction == "sum" else squared.mean()
+
+
+def _same_shape(name: str, input, target) -> None:
+    si, st = as_array(input).shape, as_array(target).shape
+    if si != st:
+        raise ValueError(
+            f"{name}: input shape {si} and target shape {st} differ; broadcasting them would "
+            f"compare every prediction with every target. Reshape one, e.g. y.reshape({si})"
+        )

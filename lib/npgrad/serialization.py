@@ -1,0 +1,35 @@
+"""save and load a state_dict as a .npz file: plain arrays, no pickle, written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from npgrad.tensor import Tensor
+
+
+def save(state_dict: dict, path: str | os.PathLike) -> None:
+    """Write the arrays of state_dict to path (.npz); a crash midway leaves no partial file."""
+    path = Path(path)
+    arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
+    """Read a state_dict written by save; pickled objects are refused."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return OrderedDict((k, archive[k]) for k in archive.files)
+    except ValueError as err:
+        raise ValueError(f"load: {path} holds pickled objects, which npgrad never writes: {err}") from None
