@@ -587,14 +587,17 @@ def stack(tensors, dim=0) -> Tensor:
 # ---------------------------------------------------------------------------- losses
 
 
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "none":
-        return losses
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(reduction)
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
 def _unreduce(grad: np.ndarray, n: int, reduction: str) -> np.ndarray:
@@ -676,7 +679,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002 - PyTorch's name
     """mean_i (input_i - target_i)^2; the shapes must match (no silent n x n broadcast)."""
     _same_shape("mse_loss", input, target)
-    _reduce(np.zeros(0), reduction)  # checks the name
+    _check_reduction(reduction)
     squared = sub(input, target) ** 2
     return squared if reduction == "none" else squared.sum() if reduction == "sum" else squared.mean()
 

@@ -1,0 +1,295 @@
+"""Every op, listed once, checked three ways: central differences in float64 (fixed shapes,
+broadcasting included), hypothesis-generated shapes, and PyTorch's values and gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import hypothesis.extra.numpy as hnp
+import npgrad.functional as F
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from npgrad import Tensor, gradcheck
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:  # the parity tests say why they skip
+    torch = TF = None
+
+# --------------------------------------------------------------------------- input domains
+# Keep inputs away from kinks and singularities, as minitorch does: relu(x + 0.5) style.
+
+
+def anywhere(x):
+    return x
+
+
+def positive(x):
+    return np.abs(x) + 0.5
+
+
+def off_zero(x):
+    return x + np.where(x >= 0, 0.3, -0.3)
+
+
+# --------------------------------------------------------------------------- shape strategies
+
+small = {"min_side": 1, "max_side": 3}
+
+
+def unary():
+    return hnp.array_shapes(min_dims=0, max_dims=3, **small).map(lambda s: ((s,), {}))
+
+
+def binary():
+    return hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, **small).map(
+        lambda b: (b.input_shapes, {})
+    )
+
+
+@st.composite
+def reduction(draw, dim_required=False):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, **small))
+    dims = st.integers(-len(shape), len(shape) - 1)
+    dim = draw(dims if dim_required else st.none() | dims)
+    return (shape,), ({"dim": dim} if dim_required else {"dim": dim, "keepdim": draw(st.booleans())})
+
+
+@st.composite
+def matmuls(draw):
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    batch_a, batch_b = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, **small)).input_shapes
+    return (batch_a + (n, k), batch_b + (k, m)), {}
+
+
+@st.composite
+def permutations(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, **small))
+    return (shape,), {"dims": tuple(draw(st.permutations(range(len(shape)))))}
+
+
+@st.composite
+def indexings(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4))
+    index = draw(hnp.basic_indices(shape, allow_ellipsis=False, allow_newaxis=False, min_dims=0))
+    return (shape,), {"index": index}
+
+
+@st.composite
+def fancy_indexings(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=2, max_side=4))
+    index = draw(hnp.arrays(np.int64, st.integers(1, 5), elements=st.integers(0, shape[0] - 1)))
+    return (shape,), {"index": index}  # repeated rows included: their gradients must add up
+
+
+@st.composite
+def joins(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, **small))
+    return (shape, shape, shape), {"dim": draw(st.integers(0, len(shape) - 1))}
+
+
+@st.composite
+def classification(draw, probabilities=False):
+    n, q = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    rng = np.random.default_rng(draw(st.integers(0, 100)))
+    target = rng.dirichlet(np.ones(q), n) if probabilities else rng.integers(0, q, n)
+    return ((n, q),), {"target": target, "reduction": reduction}
+
+
+@st.composite
+def same_shapes(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, **small))
+    return (shape, shape), {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass
+class Op:
+    name: str
+    fn: Callable  # npgrad: fn(*tensors, **kw)
+    ref: Callable | None  # torch: ref(*tensors, **kw); None where torch has no such op
+    cases: list  # fixed (shapes, kw) pairs, broadcasting among them
+    shapes: st.SearchStrategy  # hypothesis-generated (shapes, kw)
+    domain: list[Callable] = field(default_factory=lambda: [anywhere, anywhere, anywhere])
+    needs_grad: tuple[bool, ...] | None = None  # which inputs are differentiated (default all)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _tsum(x, dim=None, keepdim=False):
+    return torch.sum(x, dim=dim, keepdim=keepdim)
+
+
+def _all_dims(x, dim):
+    return tuple(range(x.ndim)) if dim is None else dim
+
+
+def _cross_entropy_torch(x, target, reduction):
+    target = torch.as_tensor(target)
+    return TF.cross_entropy(x, target, reduction=reduction)
+
+
+BCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((1,), (2, 1))]
+UNARY = [(((3, 4),), {}), (((),), {}), (((2, 3, 2),), {})]
+RED = [((3, 4), {"dim": None}), ((3, 4), {"dim": 1, "keepdim": True}), ((2, 3, 4), {"dim": 0}),
+       ((2, 3, 4), {"dim": (0, 2)}), ((2, 3, 4), {"dim": -1, "keepdim": False})]
+
+OPS = [
+    Op("add", lambda a, b: a + b, lambda a, b: a + b, [(s, {}) for s in BCAST], binary()),
+    Op("sub", lambda a, b: a - b, lambda a, b: a - b, [(s, {}) for s in BCAST], binary()),
+    Op("mul", lambda a, b: a * b, lambda a, b: a * b, [(s, {}) for s in BCAST], binary()),
+    Op("div", lambda a, b: a / b, lambda a, b: a / b, [(s, {}) for s in BCAST], binary(),
+       [anywhere, off_zero]),
+    Op("maximum", F.maximum, lambda a, b: torch.maximum(a, b), [(s, {}) for s in BCAST], binary()),
+    Op("neg", lambda x: -x, lambda x: -x, UNARY, unary()),
+    Op("pow", lambda x, exponent: x**exponent, lambda x, exponent: x**exponent,
+       [(((3, 4),), {"exponent": 2}), (((3,),), {"exponent": -1.5}), (((2, 2),), {"exponent": 0.5})],
+       unary().map(lambda c: (c[0], {"exponent": 2.5})), [positive]),
+    Op("matmul", lambda a, b: a @ b, lambda a, b: a @ b,
+       [(((3, 4), (4, 2)), {}), (((2, 3, 4), (4, 5)), {}), (((2, 1, 3, 4), (3, 4, 2)), {}),
+        (((4,), (4, 3)), {}), (((2, 3, 4), (4,)), {})], matmuls()),
+    Op("linear", F.linear, TF.linear if TF else None,
+       [(((5, 3), (4, 3), (4,)), {}), (((2, 5, 3), (4, 3), (4,)), {}), (((3,), (2, 3), (2,)), {})],
+       st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)).map(
+           lambda t: (((t[0], t[1]), (t[2], t[1]), (t[2],)), {}))),
+    Op("exp", F.exp, torch.exp if torch else None, UNARY, unary()),
+    Op("log", F.log, torch.log if torch else None, UNARY, unary(), [positive]),
+    Op("sqrt", F.sqrt, torch.sqrt if torch else None, UNARY, unary(), [positive]),
+    Op("abs", F.abs, torch.abs if torch else None, UNARY, unary(), [off_zero]),
+    Op("clamp", F.clamp, lambda x, min, max: torch.clamp(x, min, max),  # noqa: A006
+       [(((3, 4),), {"min": -0.5, "max": 0.7}), (((5,),), {"min": 0.1, "max": None}),
+        (((5,),), {"min": None, "max": 0.2})],
+       unary().map(lambda c: (c[0], {"min": -0.5, "max": 0.5}))),
+    Op("relu", F.relu, torch.relu if torch else None, UNARY, unary(), [off_zero]),
+    Op("sigmoid", F.sigmoid, torch.sigmoid if torch else None, UNARY, unary()),
+    Op("tanh", F.tanh, torch.tanh if torch else None, UNARY, unary()),
+    Op("sum", F.sum, _tsum, [((s,), kw) for s, kw in RED], reduction()),
+    Op("mean", F.mean, lambda x, dim=None, keepdim=False: torch.mean(x, dim=dim, keepdim=keepdim),
+       [((s,), kw) for s, kw in RED], reduction()),
+    Op("amax", F.amax,
+       lambda x, dim=None, keepdim=False: torch.amax(x, dim=_all_dims(x, dim), keepdim=keepdim),
+       [((s,), kw) for s, kw in RED], reduction()),
+    Op("max_dim", lambda x, dim: F.max(x, dim).values, lambda x, dim: torch.max(x, dim).values,
+       [(((3, 4),), {"dim": 1}), (((2, 3, 4),), {"dim": 0})], reduction(dim_required=True)),
+    Op("logsumexp", F.logsumexp,
+       lambda x, dim=None, keepdim=False: torch.logsumexp(x, dim=_all_dims(x, dim), keepdim=keepdim),
+       [((s,), kw) for s, kw in RED], reduction()),
+    Op("softmax", F.softmax, lambda x, dim: torch.softmax(x, dim),
+       [(((3, 4),), {"dim": -1}), (((3, 4),), {"dim": 0}), (((2, 3, 4),), {"dim": 1})],
+       reduction(dim_required=True)),
+    Op("log_softmax", F.log_softmax, lambda x, dim: torch.log_softmax(x, dim),
+       [(((3, 4),), {"dim": -1}), (((3, 4),), {"dim": 0}), (((2, 3, 4),), {"dim": 1})],
+       reduction(dim_required=True)),
+    Op("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
+       [(((3, 4),), {"shape": (2, 6)}), (((2, 3, 4),), {"shape": (4, -1)}), (((6,),), {"shape": (1, 2, 3)})],
+       unary().map(lambda c: (c[0], {"shape": (-1,)}))),
+    Op("flatten", lambda x: x.flatten(), lambda x: x.flatten(), [(((3, 4),), {}), (((2, 3, 4),), {})],
+       unary()),
+    Op("permute", lambda x, dims: x.permute(*dims), lambda x, dims: x.permute(*dims),
+       [(((2, 3, 4),), {"dims": (2, 0, 1)}), (((3, 4),), {"dims": (1, 0)})], permutations()),
+    Op("transpose", lambda x: x.transpose(0, 1), lambda x: x.transpose(0, 1),
+       [(((3, 4),), {}), (((2, 3, 4),), {})],
+       hnp.array_shapes(min_dims=2, max_dims=3, **small).map(lambda s: ((s,), {}))),
+    Op("getitem", lambda x, index: x[index], lambda x, index: x[_torch_index(index)],
+       [(((4, 3),), {"index": 1}), (((4, 3),), {"index": (slice(1, 3), 2)}),
+        (((4, 3),), {"index": np.array([0, 2, 2, 3])}),
+        (((4, 3),), {"index": np.array([True, False, True, True])}),
+        (((2, 4, 3),), {"index": (slice(None), np.array([3, 0, 3]))})],
+       indexings() | fancy_indexings()),
+    Op("cat", lambda *xs, dim: F.cat(xs, dim), lambda *xs, dim: torch.cat(xs, dim),
+       [(((2, 3), (4, 3), (1, 3)), {"dim": 0}), (((2, 3), (2, 1), (2, 2)), {"dim": 1})], joins()),
+    Op("stack", lambda *xs, dim: F.stack(xs, dim), lambda *xs, dim: torch.stack(xs, dim),
+       [(((2, 3), (2, 3)), {"dim": 0}), (((2, 3), (2, 3), (2, 3)), {"dim": 2})], joins()),
+    Op("cross_entropy", F.cross_entropy, _cross_entropy_torch,
+       [(((4, 3),), {"target": np.array([0, 2, 1, 2]), "reduction": r}) for r in ("mean", "sum", "none")]
+       + [(((3, 4),), {"target": np.full((3, 4), 0.25), "reduction": "mean"})],
+       classification() | classification(probabilities=True)),
+    Op("bce_with_logits", F.binary_cross_entropy_with_logits,
+       lambda x, t, reduction: TF.binary_cross_entropy_with_logits(x, t, reduction=reduction),
+       [(((4, 3), (4, 3)), {"reduction": r}) for r in ("mean", "sum", "none")], same_shapes(),
+       [anywhere, lambda t: 1 / (1 + np.exp(-t))], needs_grad=(True, False)),
+    Op("mse_loss", F.mse_loss, lambda a, b, reduction: TF.mse_loss(a, b, reduction=reduction),
+       [(((4, 3), (4, 3)), {"reduction": r}) for r in ("mean", "sum", "none")], same_shapes()),
+]
+
+
+def _torch_index(index):
+    if isinstance(index, tuple):
+        return tuple(_torch_index(i) for i in index)
+    return torch.as_tensor(index) if isinstance(index, np.ndarray) else index
+
+
+def make_inputs(op: Op, shapes, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [op.domain[i % len(op.domain)](rng.standard_normal(s)) for i, s in enumerate(shapes)]
+
+
+def check_gradient(op: Op, shapes, kw) -> None:
+    arrays = make_inputs(op, shapes)
+    wants = op.needs_grad or (True,) * len(arrays)
+    free = [i for i, w in enumerate(wants) if w]
+
+    def f(*xs):  # differentiate the inputs that want it, hold the rest fixed
+        full = list(arrays)
+        for i, x in zip(free, xs, strict=True):
+            full[i] = x
+        return op.fn(*(a if isinstance(a, Tensor) else Tensor(a) for a in full), **kw)
+
+    gradcheck(f, *(arrays[i] for i in free), atol=1e-6, rtol=1e-5)
+
+
+FIXED = [
+    pytest.param(op, shapes, kw, id=f"{op.name}-{i}") for op in OPS for i, (shapes, kw) in enumerate(op.cases)
+]
+
+
+@pytest.mark.parametrize(("op", "shapes", "kw"), FIXED)
+def test_gradient_matches_central_differences(op, shapes, kw):
+    check_gradient(op, shapes, kw)
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+def test_gradient_on_generated_shapes(op):
+    @settings(max_examples=15, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(op.shapes)
+    def check(case):
+        shapes, kw = case
+        check_gradient(op, shapes, kw)
+
+    check()
+
+
+@pytest.mark.parametrize(("op", "shapes", "kw"), FIXED)
+def test_value_and_gradient_match_pytorch(op, shapes, kw):
+    if torch is None:
+        pytest.skip("PyTorch is not installed: pip install torch==2.13.0 to run the parity tests")
+    arrays = make_inputs(op, shapes)
+    wants = op.needs_grad or (True,) * len(arrays)
+    ours = [Tensor(a.copy(), requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    theirs = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    out, ref = op.fn(*ours, **kw), op.ref(*theirs, **kw)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-6, atol=1e-12)
+    direction = np.random.default_rng(1).standard_normal(out.shape)
+    (out * direction).sum().backward()
+    (ref * torch.tensor(direction)).sum().backward()
+    for o, t in zip(ours, theirs, strict=True):
+        if t.requires_grad:
+            np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-10)
+
+
+def test_every_public_op_is_in_the_table():
+    """Adding an op means adding a row here: this test names the ones missing."""
+    tested = {op.name for op in OPS} | {"max", "clip", "concatenate", "view", "add", "sub", "mul",
+                                         "div", "neg", "pow", "getitem", "binary_cross_entropy_with_logits"}
+    functions = {n for n, v in vars(F).items() if callable(v) and not isinstance(v, type)
+                 and getattr(v, "__module__", "") == F.__name__ and not n.startswith("_")}
+    assert functions - tested == set()
