@@ -176,7 +176,11 @@ class Linear(Function):
     """y = x W^T + b, with W stored (out_features, in_features) as in PyTorch."""
 
     def forward(self, x, weight, bias=None):
-        _check_matmul(x.shape, weight.T.shape)
+        if not x.ndim or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features in its "
+                f"last dimension, but the weight {weight.shape} expects {weight.shape[1]}"
+            )
         self.x, self.weight = x, weight
         y = x @ weight.T
         return y if bias is None else y + bias
