@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from npgrad import datasets
 from npgrad.datasets import (
     ChecksumError,

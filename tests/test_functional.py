@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import hypothesis.extra.numpy as hnp
-import npgrad.functional as F
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import npgrad.functional as F
 from npgrad import Tensor, gradcheck
 
 try:

@@ -1,8 +1,9 @@
 """The engine's semantics: what backward computes, when it builds a graph, and its errors."""
 
-import npgrad.functional as F
 import numpy as np
 import pytest
+
+import npgrad.functional as F
 from npgrad import Tensor, no_grad
 from npgrad.tensor import unbroadcast
 
