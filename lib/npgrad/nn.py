@@ -36,8 +36,11 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name}")
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        # Replacing a registered name keeps its place (Sequential's order is its forward order)
+        if not isinstance(value, Parameter):
+            self._parameters.pop(name, None)
+        if not isinstance(value, Module):
+            self._modules.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
@@ -51,10 +54,18 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Each parameter once (a shared one under its first name), own before children's."""
+        seen = set()
+        for name, p in self._all_parameters(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _all_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
         for name, p in self._parameters.items():
             yield prefix + name, p
         for name, m in self._modules.items():
-            yield from m.named_parameters(f"{prefix}{name}.")
+            yield from m._all_parameters(f"{prefix}{name}.")
 
     def parameters(self) -> Iterator[Parameter]:
         for _, p in self.named_parameters():
@@ -152,8 +163,9 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
+    def __getitem__(self, i: int | slice) -> Module:
+        modules = list(self._modules.values())
+        return Sequential(*modules[i]) if isinstance(i, slice) else modules[i]
 
     def __len__(self) -> int:
         return len(self._modules)
