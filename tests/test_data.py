@@ -101,7 +101,7 @@ def test_shuffle_with_drop_last_gives_distinct_examples():
     assert len(seen) == 48 and len(set(seen)) == 48
 
 
-@pytest.mark.parametrize("batch_size", [0, -2, 2.5, 4.0, "4", None])
+@pytest.mark.parametrize("batch_size", [0, -2, 2.5, 4.0, "4", None, True])
 def test_batch_size_must_be_a_positive_integer(batch_size):
     with pytest.raises(ValueError, match=rf"batch_size must be a positive integer, got {batch_size!r}"):
         DataLoader(TensorDataset(*indexed(5)), batch_size=batch_size)

@@ -343,9 +343,20 @@ def test_load_refuses_a_pickled_npz(tmp_path):
         npgrad.load(path)
 
 
+@pytest.mark.parametrize(("content", "message"), [
+    (b"not an archive at all", "is not an .npz archive"),
+    (b"PK\x03\x04 truncated zip", "is damaged"),
+])
+def test_load_says_what_is_wrong_with_a_bad_file(tmp_path, content, message):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        npgrad.load(path)
+
+
 def _load_error(model, state):
     before = [p.data.copy() for p in model.parameters()]
-    with pytest.raises(KeyError) as info:
+    with pytest.raises(RuntimeError) as info:
         model.load_state_dict(state)
     # all or nothing: a rejected state_dict changes no parameter
     for old, p in zip(before, model.parameters(), strict=True):

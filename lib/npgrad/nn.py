@@ -96,7 +96,7 @@ class Module:
         own = dict(self.named_parameters())
         problems = _state_dict_problems(own, state_dict, strict)
         if problems:
-            raise KeyError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+            raise RuntimeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for name, value in state_dict.items():
             if name in own:
                 own[name].data[...] = np.asarray(getattr(value, "data", value))

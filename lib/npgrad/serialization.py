@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
@@ -27,9 +28,15 @@ def save(state_dict: dict, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
-    """Read a state_dict written by save; pickled objects are refused."""
+    """Read a state_dict written by save; pickled objects are refused, never executed."""
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            raise ValueError(f"load: {path} is not an .npz archive; npgrad.save writes those")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return OrderedDict((k, archive[k]) for k in archive.files)
-    except ValueError as err:
-        raise ValueError(f"load: {path} holds pickled objects, which npgrad never writes: {err}") from None
+    except (ValueError, OSError, zipfile.BadZipFile) as err:
+        raise ValueError(
+            f"load: {path} is damaged or holds pickled objects (which npgrad never writes): {err}; "
+            "save the state_dict again with npgrad.save"
+        ) from None
