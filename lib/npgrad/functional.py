@@ -183,7 +183,9 @@ class Linear(Function):
             )
         self.x, self.weight = x, weight
         y = x @ weight.T
-        return y if bias is None else y + bias
+        if bias is not None:
+            y += bias  # y is a fresh array: add in place
+        return y
 
     def backward(self, grad):
         rows = grad.reshape(-1, grad.shape[-1])

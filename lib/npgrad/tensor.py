@@ -53,6 +53,7 @@ class Function:
     Subclasses take their non-tensor arguments (axis, exponent, ...) in `__init__`, save
     what backward needs on `self`, and return one gradient per input from `backward`
     (None for an input that needs none). `self.needs_grad[i]` says whether input i does.
+    Backward may return the incoming grad itself, but never an array it keeps on `self`.
     """
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
@@ -209,12 +210,13 @@ class Tensor:
                 "create the inputs with requires_grad=True (and not inside no_grad())"
             )
         grads = {id(self): self._seed_grad(grad)}
+        handed: set[int] = set()  # arrays this pass has stored as some tensor's .grad
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             if node._ctx is None or node._retains_grad:
-                node._accumulate(g)
+                node._accumulate(g, handed)
             if node._ctx is not None:
                 self._send_to_inputs(node._ctx, g, grads)
                 if not retain_graph:
@@ -229,7 +231,7 @@ class Tensor:
                     f"backward(grad=...) with shape {self.shape}"
                 )
             return np.ones_like(self.data)
-        grad = as_array(grad, self.dtype)
+        grad = np.array(as_array(grad), dtype=self.dtype)  # a copy: the caller's array stays theirs
         if grad.shape != self.shape:
             raise ValueError(f"backward: grad has shape {grad.shape}, the tensor {self.shape}")
         return grad
@@ -247,10 +249,17 @@ class Tensor:
             assert g.shape == t.shape, f"{fn.name}: gradient {g.shape} for input {t.shape}"
             grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
 
-    def _accumulate(self, g: np.ndarray) -> None:
-        """Leaf gradients add up across backward() calls until zeroed, as in PyTorch."""
+    def _accumulate(self, g: np.ndarray, handed: set[int]) -> None:
+        """Leaf gradients add up across backward() calls until zeroed, as in PyTorch.
+
+        The first gradient is kept as it is (no copy) unless another .grad already holds it or
+        it is a view into another array: later calls add to it in place.
+        """
         if self.grad is None:
-            self.grad = Tensor(np.array(g, dtype=self.dtype, copy=True))
+            if id(g) in handed or not g.flags.owndata:
+                g = g.copy()
+            handed.add(id(g))
+            self.grad = Tensor(g)
         else:
             self.grad.data += g
 
