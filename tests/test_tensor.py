@@ -204,3 +204,16 @@ def test_unbroadcast_sums_added_and_stretched_axes():
     np.testing.assert_array_equal(unbroadcast(g, (2, 1)), np.full((2, 1), 12.0))
     np.testing.assert_array_equal(unbroadcast(g, (3,)), np.full(3, 8.0))
     np.testing.assert_array_equal(unbroadcast(g, ()), np.array(24.0))
+
+
+def test_accumulating_never_writes_into_the_callers_gradient_or_a_broadcast_view():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seed = np.array([1.0, 1.0], dtype=np.float32)
+    x.backward(seed)  # x is its own leaf: the seed itself would become x.grad
+    x.backward(seed)
+    np.testing.assert_array_equal(seed, [1, 1])
+    np.testing.assert_array_equal(x.grad.data, [2, 2])
+    b = Tensor(np.zeros(3, dtype=np.float32), requires_grad=True)
+    for _ in range(2):  # sum's backward hands out a read-only broadcast view
+        b.sum().backward()
+    np.testing.assert_array_equal(b.grad.data, [2, 2, 2])
