@@ -16,7 +16,7 @@ export MPLBACKEND := Agg
 NBVAL := $(PY) -m pytest --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-.PHONY: book test venv data lint test-lib nbval execute lab clean lock
+.PHONY: book test venv data lint test-lib nbval execute lab bench clean lock
 
 book: venv data
 	$(BIN)/jupyter-book build -W -n --keep-going .
@@ -52,6 +52,10 @@ nbval: venv
 execute: venv data
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=1200 chapters/*.ipynb
+
+# Time npgrad against hand-written NumPy and PyTorch (when installed); writes a Markdown table.
+bench: venv data
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/bench.py --out benchmarks/results.md
 
 lab: venv data
 	$(BIN)/jupyter lab chapters
