@@ -1,0 +1,347 @@
+"""Student, solutions and instructor versions of the assignment notebooks, from one source.
+
+A source notebook (``assignments/*.ipynb``) is the instructor's: it holds the solutions and
+the hidden tests, marked the way nbgrader marks them, so nbgrader can take it as it is:
+
+- a *solution cell* (``metadata.nbgrader.solution: true``) holds one or more regions
+  between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+- a *test cell* (``grade: true, solution: false, locked: true, points: N``) may end its
+  checks with a region between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
+- a *locked cell* (``locked: true``) is one the grader restores from the source.
+
+The versions, each a function of the source alone:
+
+- ``student``: every solution region becomes a stub that raises NotImplementedError (a
+  function keeps its ``def`` line and docstring), hidden tests are removed, outputs cleared;
+- ``solutions``: the solutions without the markers, hidden tests removed, outputs kept
+  (to hand out after the deadline: the hidden tests stay reusable);
+- ``instructor``: the source itself, checked (solutions and hidden tests, markers kept).
+
+Command line: ``python -m npgrad.assign SOURCE_DIR OUT_DIR`` writes OUT_DIR/student,
+OUT_DIR/solutions and OUT_DIR/instructor; ``--version student`` writes one version
+straight into OUT_DIR; ``--check`` only reports whether OUT_DIR is up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+DEF = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
+
+
+class AssignmentFormatError(ValueError):
+    """A source notebook breaks the conventions above; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class Version:
+    """What a version keeps of the source."""
+
+    solutions: bool
+    hidden_tests: bool
+    markers: bool
+    outputs: bool
+
+
+VERSIONS = {
+    "student": Version(solutions=False, hidden_tests=False, markers=False, outputs=False),
+    "solutions": Version(solutions=True, hidden_tests=False, markers=False, outputs=True),
+    "instructor": Version(solutions=True, hidden_tests=True, markers=True, outputs=True),
+}
+
+
+# ---------------------------------------------------------------- nbgrader cell metadata
+
+
+def nbgrader(cell: NotebookNode) -> dict:
+    """The cell's nbgrader metadata ({} for an ordinary cell)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    return nbgrader(cell).get("grade_id")
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    """An autograded test cell: graded, not a solution."""
+    meta = nbgrader(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_solution_cell(cell: NotebookNode) -> bool:
+    return bool(nbgrader(cell).get("solution"))
+
+
+def is_locked(cell: NotebookNode) -> bool:
+    return bool(nbgrader(cell).get("locked"))
+
+
+def points(cell: NotebookNode) -> float:
+    return float(nbgrader(cell).get("points", 0))
+
+
+def test_cells(nb: NotebookNode) -> list[NotebookNode]:
+    return [cell for cell in nb.cells if is_test_cell(cell)]
+
+
+# ---------------------------------------------------------------- regions
+
+
+def find_regions(lines: Sequence[str], begin: str, end: str) -> list[tuple[int, int]]:
+    """(begin, end) line indices of each region; raises ValueError if the markers do not pair up."""
+    regions, start = [], None
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if text == begin:
+            if start is not None:
+                raise ValueError(f"line {i + 1}: {begin!r} inside a region opened on line {start + 1}")
+            start = i
+        elif text == end:
+            if start is None:
+                raise ValueError(f"line {i + 1}: {end!r} without a {begin!r} before it")
+            regions.append((start, i))
+            start = None
+        elif any(marker in line for marker in (begin, end)):
+            raise ValueError(f"line {i + 1}: a marker must stand alone on its line: {line.strip()!r}")
+    if start is not None:
+        raise ValueError(f"line {start + 1}: {begin!r} is never closed by {end!r}")
+    return regions
+
+
+def enclosing_name(lines: Sequence[str], index: int) -> str | None:
+    """The qualified name of the def (or class) that line `index` sits in: 'Mul.backward'."""
+    names, limit = [], len(_indent(lines[index])) if lines[index].strip() else 10**9
+    for line in reversed(lines[:index]):
+        match = DEF.match(line)
+        if match and len(match.group(1)) < limit:
+            names.append(match.group(3))
+            limit = len(match.group(1))
+    return ".".join(reversed(names)) or None
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def stub(lines: Sequence[str], begin: int) -> list[str]:
+    """What replaces a solution region: nbgrader's stub, naming the function to write."""
+    indent, name = _indent(lines[begin]), enclosing_name(lines, begin)
+    message = f"{name}: replace this line with your code" if name else "replace this line with your code"
+    return [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("{message}")']
+
+
+def _rewrite(source: str, begin: str, end: str, replace) -> str:
+    """Each region (markers included) replaced by replace(lines, begin_index, end_index)."""
+    lines = source.split("\n")
+    for start, stop in reversed(find_regions(lines, begin, end)):
+        lines[start : stop + 1] = replace(lines, start, stop)
+    return "\n".join(lines)
+
+
+def without_hidden_tests(source: str) -> str:
+    """The source with every hidden-test region removed, trailing blank lines dropped."""
+    return _rewrite(source, BEGIN_HIDDEN, END_HIDDEN, lambda lines, a, b: []).rstrip()
+
+
+def with_stubs(source: str) -> str:
+    """The source with every solution region replaced by a stub."""
+    return _rewrite(source, BEGIN_SOLUTION, END_SOLUTION, lambda lines, a, b: stub(lines, a))
+
+
+def without_markers(source: str) -> str:
+    """The solution regions kept, their marker lines dropped."""
+    return _rewrite(source, BEGIN_SOLUTION, END_SOLUTION, lambda lines, a, b: lines[a + 1 : b])
+
+
+def region_lines(source: str, begin: str, end: str) -> list[str]:
+    """Every line strictly inside the regions: what a student must never see."""
+    lines = source.split("\n")
+    return [line for a, b in find_regions(lines, begin, end) for line in lines[a + 1 : b]]
+
+
+# ---------------------------------------------------------------- checking a source
+
+
+def problems(nb: NotebookNode) -> list[str]:
+    """Every way the notebook breaks the conventions; [] when it is a valid source."""
+    found, seen = [], set()
+    for i, cell in enumerate(nb.cells):
+        where = f"cell {i}" + (f" ({grade_id(cell)})" if grade_id(cell) else "")
+        found += [f"{where}: {p}" for p in _cell_problems(cell, seen)]
+    if not test_cells(nb):
+        found.append("no test cell (nbgrader metadata grade: true, solution: false)")
+    return found
+
+
+def _cell_problems(cell: NotebookNode, seen: set[str]) -> list[str]:
+    meta, found = nbgrader(cell), []
+    try:
+        solutions = find_regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION)
+        hidden = find_regions(cell.source.split("\n"), BEGIN_HIDDEN, END_HIDDEN)
+    except ValueError as error:
+        return [str(error)]
+    if (solutions or hidden) and cell.cell_type != "code":
+        found.append("markers are supported in code cells only")
+    if solutions and not meta.get("solution"):
+        found.append("a solution region in a cell without nbgrader solution: true")
+    if hidden and not is_test_cell(cell):
+        found.append("a hidden-test region in a cell that is not a test cell")
+    if meta:
+        found += _metadata_problems(cell, meta, bool(solutions), seen)
+    return found
+
+
+def _metadata_problems(cell: NotebookNode, meta: dict, has_solution: bool, seen: set[str]) -> list[str]:
+    found, gid = [], meta.get("grade_id")
+    if meta.get("schema_version") != 3:
+        found.append("nbgrader schema_version must be 3")
+    if not isinstance(gid, str) or not GRADE_ID.match(gid):
+        found.append(f"grade_id {gid!r} must be letters, digits, '_' or '-'")
+    elif gid in seen:
+        found.append(f"grade_id {gid!r} is used twice")
+    seen.add(gid)
+    if meta.get("solution") and not has_solution:
+        found.append(f"a solution cell needs a {BEGIN_SOLUTION!r} region")
+    if meta.get("solution") and meta.get("grade"):
+        found.append("manually graded answer cells (solution and grade) are not supported")
+    if is_test_cell(cell):
+        if cell.cell_type != "code" or not meta.get("locked"):
+            found.append("a test cell must be a locked code cell")
+        if not isinstance(meta.get("points"), int | float) or meta["points"] <= 0:
+            found.append("a test cell needs positive points")
+    return found
+
+
+def check(nb: NotebookNode, name: str = "notebook") -> None:
+    """Raise AssignmentFormatError listing every problem of a source notebook."""
+    found = problems(nb)
+    if found:
+        raise AssignmentFormatError(f"{name}:\n  " + "\n  ".join(found))
+
+
+# ---------------------------------------------------------------- making a version
+
+
+def make_version(source: NotebookNode, version: str | Version) -> NotebookNode:
+    """One version of a checked source notebook (the source is not modified)."""
+    keep = VERSIONS[version] if isinstance(version, str) else version
+    nb = copy.deepcopy(source)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = _version_source(cell.source, keep)
+            if not keep.outputs:
+                cell.outputs, cell.execution_count = [], None
+                cell.metadata.pop("execution", None)
+    return nb
+
+
+def _version_source(source: str, keep: Version) -> str:
+    if not keep.hidden_tests:
+        source = without_hidden_tests(source)
+    if not keep.solutions:
+        source = with_stubs(source)
+    elif not keep.markers:
+        source = without_markers(source)
+    return source
+
+
+def source_notebooks(source_dir: str | Path) -> list[Path]:
+    """The assignment notebooks of a folder (not its subfolders), sorted by name."""
+    paths = sorted(Path(source_dir).glob("*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"no assignment notebook (*.ipynb) in {source_dir}")
+    return paths
+
+
+def read_source(path: str | Path) -> NotebookNode:
+    """Read and check one source notebook."""
+    nb = nbformat.read(path, as_version=4)
+    check(nb, str(path))
+    return nb
+
+
+def render(nb: NotebookNode) -> str:
+    """The file text nbformat writes, so a generated copy can be compared byte for byte."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def generate(source_dir: str | Path, out_dir: str | Path, version: str) -> list[Path]:
+    """Write one version of every source notebook into out_dir; the paths written."""
+    out = Path(out_dir)
+    if out.resolve() == Path(source_dir).resolve():
+        raise ValueError(f"the output folder {out} is the source folder: that would overwrite the sources")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in source_notebooks(source_dir):
+        target = out / path.name
+        target.write_text(render(make_version(read_source(path), version)), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def stale(source_dir: str | Path, out_dir: str | Path, version: str) -> list[str]:
+    """Why out_dir does not hold exactly the current `version` of the sources ([] if it does)."""
+    out, reasons = Path(out_dir), []
+    expected = {path.name: path for path in source_notebooks(source_dir)}
+    for name, path in expected.items():
+        target = out / name
+        if not target.exists():
+            reasons.append(f"{target} is missing")
+        elif target.read_text(encoding="utf-8") != render(make_version(read_source(path), version)):
+            reasons.append(f"{target} differs from the {version} version of {path}")
+    reasons += [f"{p} has no source notebook" for p in sorted(out.glob("*.ipynb")) if p.name not in expected]
+    return reasons
+
+
+# ---------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m npgrad.assign SOURCE_DIR OUT_DIR [--version NAME] [--check]`."""
+    parser = argparse.ArgumentParser(prog="python -m npgrad.assign", description=__doc__.split("\n")[0])
+    parser.add_argument("source_dir", help="folder of source (instructor) notebooks, e.g. assignments")
+    parser.add_argument("out_dir", help="where to write the versions, e.g. _build/assignments")
+    parser.add_argument("--version", choices=sorted(VERSIONS),
+                        help="write only this version, straight into OUT_DIR (default: all, in subfolders)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if OUT_DIR is stale")
+    args = parser.parse_args(argv)
+    jobs = [(args.version, Path(args.out_dir))] if args.version else [
+        (name, Path(args.out_dir) / name) for name in VERSIONS
+    ]
+    try:
+        return _run(args.source_dir, jobs, args.check)
+    except (AssignmentFormatError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(source_dir: str, jobs: list[tuple[str, Path]], check_only: bool) -> int:
+    if check_only:
+        reasons = [r for version, out in jobs for r in stale(source_dir, out, version)]
+        for reason in reasons:
+            print(reason, file=sys.stderr)
+        if reasons:
+            print(f"regenerate: python -m npgrad.assign {source_dir} OUT_DIR [--version V]", file=sys.stderr)
+        return 1 if reasons else 0
+    for version, out in jobs:
+        written = generate(source_dir, out, version)
+        print(f"{version}: {len(written)} notebooks in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
