@@ -1,0 +1,91 @@
+"""Copy the browser assets the book serves itself into the built site: _build/html/_vendor/.
+
+The pages load MathJax, require.js and the ipywidgets HTML manager from there (see
+`mathjax_path` and `nb_ipywidgets_js` in _config.yml), so the site needs no CDN. The files come
+from the npm packages pinned in package.json / package-lock.json (`npm ci` puts them in
+node_modules/); none is committed. They stay out of _static/ on purpose: Jupyter Book 1 adds
+every script found in a source _static/ folder to every page.
+
+    python tools/vendor_assets.py [--site _build/html] [--node-modules node_modules]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package -> (folder under _vendor/, folder inside the package, what to copy from there).
+# MathJax's combined component loads its fonts, TeX extensions, menu and accessibility parts on
+# demand from beside itself; the widget manager's stylesheet points at the font files beside it.
+# Each package's package.json and LICENSE (when it has one) go along.
+ASSETS = {
+    "mathjax": ("mathjax", "es5", ["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre",
+                                   "adaptors"]),
+    "requirejs": ("requirejs", ".", ["require.js"]),
+    "@jupyter-widgets/html-manager": ("html-manager", "dist", ["embed-amd.js", "*.woff2", "*.woff",
+                                                               "*.ttf", "*.eot", "*.svg"]),
+}
+# The book's own glue, loaded before require.js on widget pages: where the widget manager's fonts
+# are, and MathJax 2's typeset call that ipywidgets still makes, answered by MathJax 3.
+OWN = {"ipywidgets_setup.js": "npgrad/ipywidgets-setup.js"}
+
+
+def pinned_versions() -> dict[str, str]:
+    """The exact versions package-lock.json records for the packages above."""
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    return {name: lock["packages"][f"node_modules/{name}"]["version"] for name in ASSETS}
+
+
+def copy(src: Path, dest: Path) -> int:
+    """Copy a file or a folder; return the number of files copied."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        shutil.copytree(src, dest, dirs_exist_ok=True)
+        return sum(1 for p in src.rglob("*") if p.is_file())
+    shutil.copy2(src, dest)
+    return 1
+
+
+def vendor(site: Path, node_modules: Path) -> dict[str, int]:
+    """Copy every asset into site/_vendor; fail if a package is missing or not the pinned version."""
+    if not (site / "index.html").is_file():
+        sys.exit(f"vendor_assets: no built site at {site} (run jupyter-book build first)")
+    counts = {}
+    for name, version in pinned_versions().items():
+        package = node_modules / name
+        meta = package / "package.json"
+        installed = json.loads(meta.read_text(encoding="utf-8"))["version"] if meta.is_file() else None
+        if installed != version:
+            sys.exit(f"vendor_assets: {name} is {installed or 'not installed'} in {node_modules}, "
+                     f"package-lock.json pins {version}: run `npm ci --no-audit --no-fund --ignore-scripts`")
+        folder, base, patterns = ASSETS[name]
+        dest = site / "_vendor" / folder
+        counts[name] = sum(copy(f, dest / f.name) for f in [meta, *package.glob("LICENSE*")])
+        for pattern in patterns:
+            matches = sorted((package / base).glob(pattern))
+            if not matches:
+                sys.exit(f"vendor_assets: {name}@{version} has no {base}/{pattern}")
+            for src in matches:
+                counts[name] += copy(src, dest / src.relative_to(package / base))
+    counts["own"] = sum(copy(ROOT / "tools" / src, site / "_vendor" / dest) for src, dest in OWN.items())
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--node-modules", type=Path, default=ROOT / "node_modules")
+    args = parser.parse_args()
+    counts = vendor(args.site, args.node_modules)
+    versions = {**pinned_versions(), "own": "tools"}
+    print("vendor_assets: " + ", ".join(f"{n}@{versions[n]} ({c} files)" for n, c in counts.items())
+          + f" -> {args.site / '_vendor'}")
+
+
+if __name__ == "__main__":
+    main()
