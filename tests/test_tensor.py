@@ -217,3 +217,25 @@ def test_accumulating_never_writes_into_the_callers_gradient_or_a_broadcast_view
     for _ in range(2):  # sum's backward hands out a read-only broadcast view
         b.sum().backward()
     np.testing.assert_array_equal(b.grad.data, [2, 2, 2])
+
+
+def test_in_place_update_under_no_grad_changes_the_parameter_itself():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    same = w
+    with no_grad():
+        w -= 0.5 * w.grad
+    assert w is same and w.requires_grad and w.dtype == np.float32
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    w.grad.zero_()
+    np.testing.assert_array_equal(w.grad.data, [0, 0])
+
+
+def test_in_place_update_of_a_tensor_that_requires_grad_is_refused_while_recording():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"inside `with no_grad\(\):`"):
+        w += 1
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    c = Tensor([1.0, 2.0])
+    c *= 3  # a constant may change in place
+    np.testing.assert_array_equal(c.data, [3.0, 6.0])

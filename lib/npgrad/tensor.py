@@ -303,6 +303,33 @@ class Tensor:
     def __getitem__(self, index):
         return F.getitem(self, index)
 
+    # in-place updates, as in `w -= lr * w.grad` under no_grad(): they change .data itself
+    def __iadd__(self, other):
+        return self._in_place(np.add, other)
+
+    def __isub__(self, other):
+        return self._in_place(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._in_place(np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._in_place(np.divide, other)
+
+    def _in_place(self, ufunc, other) -> Tensor:
+        """Update self.data in place; refused where the graph would silently go wrong."""
+        if _grad_enabled and self.requires_grad:
+            raise RuntimeError(
+                "in-place update of a tensor that requires grad while the graph is being recorded; "
+                "update parameters inside `with no_grad():`, or write x = x + y to make a new tensor"
+            )
+        ufunc(self.data, as_array(other), out=self.data, casting="same_kind")
+        return self
+
+    def zero_(self) -> Tensor:
+        self.data[...] = 0
+        return self
+
     # comparisons give boolean tensors outside the graph
     def __lt__(self, other):
         return Tensor(self.data < as_array(other))
