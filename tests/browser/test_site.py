@@ -63,18 +63,33 @@ def widget_expectations(notebook: dict | None) -> dict | None:
         return None
     views = [o["data"][WIDGET_VIEW]["model_id"] for cell in notebook["cells"]
              for o in cell.get("outputs", []) if WIDGET_VIEW in o.get("data", {})]
+    views = [v for v in views if v in state]
     readouts, texts, images = [], [], 0
-    for model in state.values():
+    for model in (state[key] for key in shown_models(views, state)):
         s = model.get("state", {})
-        fmt = s.get("readout_format")
-        if model.get("model_name", "").endswith("SliderModel") and fmt and not isinstance(s["value"], list):
+        fmt = s.get("readout_format", "")
+        # Formats on which Python and the widget's d3-format agree ("d", ".2f"); not "g" or ranges.
+        if (model.get("model_name", "") in ("IntSliderModel", "FloatSliderModel") and s.get("readout", True)
+                and re.fullmatch(r"d|\.\d+f", fmt)):
             readouts.append(format(s["value"], fmt))
         for out in s.get("outputs", []) if model.get("model_name") == "OutputModel" else []:
             images += any(t in out.get("data", {}) for t in IMAGE_TYPES)
             if out.get("output_type") == "stream":
-                texts += [line for line in out["text"].splitlines() if line.strip()]
-    return {"views": len([v for v in views if v in state]), "readouts": readouts, "texts": texts,
-            "images": images}
+                text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
+                texts += [line for line in text.splitlines() if line.strip()]
+    return {"views": len(views), "readouts": readouts, "texts": texts, "images": images}
+
+
+def shown_models(views: list[str], state: dict) -> set[str]:
+    """The models the displayed views draw: the views and every model they refer to, transitively."""
+    seen, stack = set(), list(views)
+    while stack:
+        key = stack.pop()
+        if key in seen or key not in state:
+            continue
+        seen.add(key)
+        stack += re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(state[key].get("state", {})))
+    return seen
 
 
 PAGES = site_pages()
