@@ -47,10 +47,9 @@ nbval: venv
 	@if ls chapters/*.ipynb >/dev/null 2>&1; then $(NBVAL); \
 	else echo "nbval: chapters/ holds no notebook yet, nothing to validate"; fi
 
-# Re-run every chapter in place, in the same fixed environment nbval uses.
+# Re-run every chapter in place (or only NB=chapters/03_x.ipynb), in the environment nbval uses.
 execute: venv data
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=1200 chapters/*.ipynb
+	$(PY) tools/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
 
 # Time npgrad against hand-written NumPy and PyTorch (when installed); writes a Markdown table.
 bench: venv data
