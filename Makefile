@@ -12,17 +12,24 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 
+NPM_STAMP := node_modules/.package-lock.json
 NBVAL := $(PY) -m pytest --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-.PHONY: book test venv data lint test-lib nbval execute lab bench clean lock
+.PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock
 
-book: venv data
+# The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
+# copied into the site, so that it loads nothing from outside.
+book: venv data $(NPM_STAMP)
 	$(BIN)/jupyter-book build -W -n --keep-going .
+	$(PY) tools/vendor_assets.py
 	@echo "The book is at _build/html/index.html"
 
-test: venv data lint test-lib nbval book
-	@echo "make test: lint, library tests, nbval and the strict book build all passed"
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+test: venv data lint test-lib nbval book test-site
+	@echo "make test: lint, library tests, nbval, the strict book build and the browser tests passed"
 
 venv: $(STAMP)
 
@@ -39,7 +46,11 @@ lint: venv
 	$(BIN)/ruff check .
 
 test-lib: venv
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --ignore=tests/browser
+
+# The built site in headless Chromium, offline: math, images, widgets, links, no JS errors.
+test-site: venv book
+	$(PY) -m pytest tests/browser
 
 # nbval over every chapter; with no chapter yet there is nothing to run (and pytest's
 # "no tests collected" must not pass for a green run once chapters exist).
