@@ -21,7 +21,7 @@ NBVAL := $(PY) -m pytest --nbval chapters --nbval-current-env \
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
 # copied into the site, so that it loads nothing from outside.
 book: venv data $(NPM_STAMP)
-	$(BIN)/jupyter-book build -W -n --keep-going .
+	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/vendor_assets.py
 	@echo "The book is at _build/html/index.html"
 
