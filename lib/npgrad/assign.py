@@ -319,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="write only this version, straight into OUT_DIR (default: all, in subfolders)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if OUT_DIR is stale")
     args = parser.parse_args(argv)
+    if Path(args.out_dir).resolve() == Path(args.source_dir).resolve():
+        print("error: OUT_DIR is SOURCE_DIR; write the versions somewhere else", file=sys.stderr)
+        return 2
     jobs = [(args.version, Path(args.out_dir))] if args.version else [
         (name, Path(args.out_dir) / name) for name in VERSIONS
     ]
