@@ -104,7 +104,7 @@ def test_every_solution_region_is_a_function_body(path):
 
 def test_the_books_student_copies_are_up_to_date():
     reasons = assign.stale(SOURCE, SOURCE / "student", "student")
-    fix = "python -m npgrad.assign assignments assignments/student --version student"
+    fix = "python -m npgrad.assign assignments assignments/student --only student"
     assert not reasons, "\n".join(reasons) + f"\nrun: {fix}"
 
 
@@ -182,9 +182,9 @@ def test_the_command_line_writes_three_versions_and_checks_a_copy(tmp_path, caps
         assert sorted(p.stem for p in (tmp_path / version).glob("*.ipynb")) == NAMES
     solutions = nbformat.read(tmp_path / "solutions" / f"{A1}.ipynb", as_version=4)
     assert "### " not in visible_text(solutions) and "def unbroadcast" in visible_text(solutions)
-    assert assign.main([str(SOURCE), str(SOURCE / "student"), "--version", "student", "--check"]) == 0
+    assert assign.main([str(SOURCE), str(SOURCE / "student"), "--only", "student", "--check"]) == 0
     (tmp_path / "student" / f"{A2}.ipynb").write_text("{}", encoding="utf-8")
-    assert assign.main([str(SOURCE), str(tmp_path / "student"), "--version", "student", "--check"]) == 1
+    assert assign.main([str(SOURCE), str(tmp_path / "student"), "--only", "student", "--check"]) == 1
     assert f"{A2}.ipynb differs" in capsys.readouterr().err
     assert assign.main([str(SOURCE), str(SOURCE)]) == 2, "must refuse to write over the sources"
 
@@ -423,6 +423,11 @@ def submissions() -> dict[str, dict[str, nbformat.NotebookNode | str]]:
     messy.cells[-1].source = "assert False, 'a copy of a test cell, edited'"
     messy.cells[-1].id = "copied-test"
     subs["messy"] = {A1: messy}
+    stripped = copy.deepcopy(solutions[A1])  # pasted into a fresh notebook: no nbgrader metadata left
+    stripped.cells = [c for c in stripped.cells if not assign.is_locked(c)]
+    for cell in stripped.cells:
+        cell.metadata.pop("nbgrader", None)
+    subs["stripped"] = {A1: stripped}
     return subs
 
 
@@ -528,6 +533,12 @@ def test_a_messy_notebook_is_graded_on_the_original_tests(graded):
     assert result.status == "ok" and result.points == result.max_points == 10
     assert [t.test for t in result.tests] == list(points_of(A1)), "no points for a cell that claims them"
     assert any("ValueError: a stray cell" in note for note in result.notes)
+
+
+@pytest.mark.slow
+def test_a_notebook_without_nbgrader_metadata_gets_its_tests_after_its_code(graded):
+    result = graded[0]["stripped", A1]
+    assert result.status == "ok" and result.points == result.max_points == 10
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ The versions, each a function of the source alone:
 - ``instructor``: the source itself, checked (solutions and hidden tests, markers kept).
 
 Command line: ``python -m npgrad.assign SOURCE_DIR OUT_DIR`` writes OUT_DIR/student,
-OUT_DIR/solutions and OUT_DIR/instructor; ``--version student`` writes one version
+OUT_DIR/solutions and OUT_DIR/instructor; ``--only student`` writes one version
 straight into OUT_DIR; ``--check`` only reports whether OUT_DIR is up to date.
 """
 
@@ -123,7 +123,7 @@ def find_regions(lines: Sequence[str], begin: str, end: str) -> list[tuple[int, 
 
 def enclosing_name(lines: Sequence[str], index: int) -> str | None:
     """The qualified name of the def (or class) that line `index` sits in: 'Mul.backward'."""
-    names, limit = [], len(_indent(lines[index])) if lines[index].strip() else 10**9
+    names, limit = [], len(_indent(lines[index]))
     for line in reversed(lines[:index]):
         match = DEF.match(line)
         if match and len(match.group(1)) < limit:
@@ -311,18 +311,18 @@ def stale(source_dir: str | Path, out_dir: str | Path, version: str) -> list[str
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m npgrad.assign SOURCE_DIR OUT_DIR [--version NAME] [--check]`."""
+    """`python -m npgrad.assign SOURCE_DIR OUT_DIR [--only VERSION] [--check]`."""
     parser = argparse.ArgumentParser(prog="python -m npgrad.assign", description=__doc__.split("\n")[0])
     parser.add_argument("source_dir", help="folder of source (instructor) notebooks, e.g. assignments")
     parser.add_argument("out_dir", help="where to write the versions, e.g. _build/assignments")
-    parser.add_argument("--version", choices=sorted(VERSIONS),
+    parser.add_argument("--only", choices=sorted(VERSIONS),
                         help="write only this version, straight into OUT_DIR (default: all, in subfolders)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if OUT_DIR is stale")
     args = parser.parse_args(argv)
     if Path(args.out_dir).resolve() == Path(args.source_dir).resolve():
         print("error: OUT_DIR is SOURCE_DIR; write the versions somewhere else", file=sys.stderr)
         return 2
-    jobs = [(args.version, Path(args.out_dir))] if args.version else [
+    jobs = [(args.only, Path(args.out_dir))] if args.only else [
         (name, Path(args.out_dir) / name) for name in VERSIONS
     ]
     try:
@@ -338,7 +338,7 @@ def _run(source_dir: str, jobs: list[tuple[str, Path]], check_only: bool) -> int
         for reason in reasons:
             print(reason, file=sys.stderr)
         if reasons:
-            print(f"regenerate: python -m npgrad.assign {source_dir} OUT_DIR [--version V]", file=sys.stderr)
+            print(f"regenerate: python -m npgrad.assign {source_dir} OUT_DIR [--only V]", file=sys.stderr)
         return 1 if reasons else 0
     for version, out in jobs:
         written = generate(source_dir, out, version)

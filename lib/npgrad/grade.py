@@ -155,8 +155,9 @@ class AssignmentResult:
 def graded_notebook(source: NotebookNode, submission: NotebookNode) -> NotebookNode:
     """The submission with every locked cell of the source restored, hidden tests included.
 
-    The student's own cells stay where they are. A locked cell the student deleted goes back
-    after the cell that precedes it in the source; a student cell cannot claim points.
+    The student's own cells stay where they are; a locked cell the student deleted goes back
+    after the cell that precedes it in the source (or at the end, after the student's code,
+    if that one is gone too); a student cell cannot claim points.
     """
     originals = {grade_id(c): c for c in source.cells if is_locked(c) and grade_id(c)}
     cells, placed = [], set()
@@ -184,15 +185,21 @@ def _as_student_cell(cell: NotebookNode) -> NotebookNode:
 
 
 def _put_back_missing(source: NotebookNode, cells: list[NotebookNode], originals: dict) -> None:
-    after = -1
+    """Each locked cell the student deleted goes after the graded cell that precedes it in the
+    source if that one is there, at the top if none precedes it, else at the end."""
+    previous = None
     for cell in source.cells:
         gid = grade_id(cell)
-        found = next((i for i, c in enumerate(cells) if gid and grade_id(c) == gid), None)
-        if found is not None:
-            after = found
-        elif gid in originals:
-            after += 1
-            cells.insert(after, copy.deepcopy(originals[gid]))
+        if gid is None:
+            continue
+        if gid in originals and _position(cells, gid) is None:
+            after = _position(cells, previous) if previous is not None else -1
+            cells.insert(len(cells) if after is None else after + 1, copy.deepcopy(originals[gid]))
+        previous = gid
+
+
+def _position(cells: list[NotebookNode], gid: str) -> int | None:
+    return next((i for i, cell in enumerate(cells) if grade_id(cell) == gid), None)
 
 
 # ---------------------------------------------------------------- running it
@@ -454,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"graded {len(results)} notebooks; reports in {out}")
+    ran = sum(r.status not in ("missing", "unreadable") for r in results)
+    print(f"{len(results)} results, {ran} notebooks run; reports in {out}")
     return 0
 
 
