@@ -65,7 +65,8 @@ execute: venv data
 # Time npgrad against hand-written NumPy and PyTorch (when installed); writes a Markdown table.
 bench: venv data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
-	    $(PY) benchmarks/bench.py --out benchmarks/results.md
+	    sh -c '$(PY) benchmarks/bench.py --out benchmarks/results.md && \
+	           $(PY) benchmarks/ablation.py --out benchmarks/ablation.md'
 
 lab: venv data
 	$(BIN)/jupyter lab chapters
