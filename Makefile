@@ -16,7 +16,8 @@ NPM_STAMP := node_modules/.package-lock.json
 NBVAL := $(PY) -m pytest --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-.PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock
+.PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock \
+        assignments execute-assignments grade
 
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
 # copied into the site, so that it loads nothing from outside.
@@ -61,6 +62,23 @@ nbval: venv
 # Re-run every chapter in place (or only NB=chapters/03_x.ipynb), in the environment nbval uses.
 execute: venv data
 	$(PY) tools/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
+
+# The student, solutions and instructor versions under _build/assignments, and the student
+# copies the book shows (assignments/student; tests/test_assignments.py checks they are current).
+assignments: venv
+	$(PY) -m npgrad.assign assignments _build/assignments
+	$(PY) -m npgrad.assign assignments assignments/student --only student
+
+# Re-run the source (instructor) notebooks in place in the fixed environment, then regenerate.
+execute-assignments: venv data
+	$(PY) tools/execute_notebooks.py assignments/*.ipynb
+	$(MAKE) assignments
+
+# Grade handed-in notebooks offline: make grade SUBMISSIONS=path/to/submitted [TIMEOUT=600]
+SUBMISSIONS ?= submitted
+TIMEOUT ?= 600
+grade: venv data
+	$(PY) -m npgrad.grade $(SUBMISSIONS) --out _build/grades --timeout $(TIMEOUT)
 
 # Time npgrad against hand-written NumPy and PyTorch (when installed); writes a Markdown table.
 bench: venv data
