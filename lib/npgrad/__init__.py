@@ -1,6 +1,6 @@
 """npgrad: a small PyTorch-like deep-learning framework in NumPy, built in the course."""
 
-from npgrad import data, functional, nn, optim, train
+from npgrad import data, functional, graph, nn, optim, train
 from npgrad.creation import ones, ones_like, randn, tensor, zeros, zeros_like
 from npgrad.functional import (
     cat,
@@ -24,7 +24,7 @@ from npgrad.tensor import DEFAULT_DTYPE, Function, Tensor, is_grad_enabled, no_g
 
 __all__ = [
     "DEFAULT_DTYPE", "Function", "Tensor", "cat", "data", "concatenate", "exp", "functional",
-    "gradcheck", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "matmul",
+    "gradcheck", "graph", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "matmul",
     "maximum", "nn", "no_grad", "ones", "ones_like", "optim", "randn", "relu", "save",
     "sigmoid", "softmax", "sqrt", "stack", "tanh", "tensor", "train", "zeros", "zeros_like",
 ]

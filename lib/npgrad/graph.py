@@ -71,6 +71,10 @@ class GraphView:
     def _repr_svg_(self) -> str:
         return self.svg()
 
+    def __repr__(self) -> str:
+        ops = sum(n.kind == "op" for n in self.nodes)
+        return f"<computation graph: {ops} ops, {len(self.nodes) - ops} tensors>"
+
     def svg(self) -> str:
         depth = _depths(self.nodes)
         position = _positions(self.nodes, depth)
