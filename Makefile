@@ -80,11 +80,13 @@ TIMEOUT ?= 600
 grade: venv data
 	$(PY) -m npgrad.grade $(SUBMISSIONS) --out _build/grades --timeout $(TIMEOUT)
 
-# Time npgrad against hand-written NumPy and PyTorch (when installed); writes a Markdown table.
+# Time npgrad against hand-written NumPy and PyTorch (when installed), what each speed choice is
+# worth, and where the time goes: Markdown tables in benchmarks/, shown by the book's last chapter.
 bench: venv data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
 	    sh -c '$(PY) benchmarks/bench.py --out benchmarks/results.md && \
-	           $(PY) benchmarks/ablation.py --out benchmarks/ablation.md'
+	           $(PY) benchmarks/ablation.py --out benchmarks/ablation.md && \
+	           $(PY) benchmarks/profile_epoch.py --out benchmarks/profile.md'
 
 lab: venv data
 	$(BIN)/jupyter lab chapters

@@ -1,0 +1,74 @@
+"""Where npgrad's time goes: cProfile over one MLP epoch, as a Markdown table.
+
+    python benchmarks/profile_epoch.py [--out benchmarks/profile.md]
+
+Each row is one function, with the time spent in its own body (not in what it calls), so the
+rows add up to the epoch. Matmuls show up inside the Function whose forward or backward ran them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).parent))
+from contenders import make_npgrad  # noqa: E402
+
+
+def enclosing_class(filename: str, line: int) -> str:
+    """The name of the class whose body holds the given line, or '' at module level."""
+    source = Path(filename).read_text().splitlines()[:line]
+    for text in reversed(source):
+        if text.startswith("class "):
+            return text[6:].split("(")[0].split(":")[0] + "."
+        if text.startswith("def "):
+            return ""
+    return ""
+
+
+def where(key: tuple[str, int, str]) -> str:
+    """A readable name for a profiled function, e.g. functional.py Linear.forward."""
+    filename, line, name = key
+    if "npgrad" in filename:
+        return f"{Path(filename).name} {enclosing_class(filename, line)}{name}"
+    if filename == "~":
+        return name  # a builtin, e.g. numpy's ufunc reductions
+    return f"{Path(filename).name} {name}"
+
+
+def profile(epoch, top: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.runcall(epoch)
+    stats = pstats.Stats(profiler).stats
+    total = sum(s[2] for s in stats.values())
+    rows = sorted(((s[2], s[1], where(k)) for k, s in stats.items()), reverse=True)[:top]
+    lines = [f"One epoch of MLP 784-256-10 (1 BLAS thread), {total:.2f} s under the profiler.", "",
+             "| function | calls | own time (s) | share |", "|---|---|---|---|"]
+    lines += [f"| `{name}` | {calls} | {t:.3f} | {t / total:.0%} |" for t, calls, name in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("_build/bench/profile.md"))
+    parser.add_argument("--top", type=int, default=12)
+    args = parser.parse_args()
+    threadpool_limits(1, user_api="blas")
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60_000, 784), np.float32), rng.integers(0, 10, 60_000)
+    epoch = make_npgrad([784, 256, 10], X, y, 128, 0)
+    epoch()  # warm up
+    text = profile(epoch, args.top)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
