@@ -1,11 +1,13 @@
 // Loaded just before require.js on the pages whose notebook stores widget state (nb_ipywidgets_js in
 // _config.yml); tools/vendor_assets.py copies it to _build/html/_vendor/npgrad/.
 (function () {
-  // The widget manager finds its icon fonts beside the AMD module that require.js thinks it
-  // loaded; by default that is the page's own folder, where they are not. Name the folder
-  // they were copied to (_vendor/html-manager/) in require.js's configuration.
+  // Each bundled widget module (html-manager, base, controls, ...) finds its icon fonts beside
+  // the AMD module that require.js thinks it loaded; by default that is a folder under the
+  // page's own, where they are not. Point every @jupyter-widgets module at the folder the
+  // fonts were copied to (_vendor/html-manager/) in require.js's configuration.
   var vendor = new URL("../", document.currentScript.src).href;
-  window.require = {paths: {"@jupyter-widgets/html-manager/dist": vendor + "html-manager"}};
+  window.require = {paths: {"@jupyter-widgets/html-manager/dist": vendor + "html-manager",
+                            "@jupyter-widgets": vendor + "html-manager"}};
 
   // ipywidgets 8 typesets widget labels with MathJax 2's MathJax.Hub.Queue(["Typeset", hub, el]);
   // the book runs MathJax 3. Deferred scripts (MathJax) have run by DOMContentLoaded and the
