@@ -618,20 +618,25 @@ class CrossEntropy(Function):
         self.target, self.reduction = target, reduction
 
     def forward(self, logits):
-        n, q = logits.shape
-        target = _targets_as_probabilities(self.target, n, q, logits.dtype)
         m = logits.max(axis=1, keepdims=True)
         lse = m + np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
-        self.p_minus_t = np.exp(logits - lse) - target
-        return _reduce((lse[:, 0] - (target * logits).sum(axis=1)).astype(logits.dtype), self.reduction)
+        self.p_minus_t = np.exp(logits - lse)  # softmax; the target is subtracted next
+        if self.target.ndim == 1:  # class labels: t is one-hot, so subtract 1 at each label
+            rows = np.arange(len(logits))
+            self.p_minus_t[rows, self.target] -= 1
+            losses = lse[:, 0] - logits[rows, self.target]
+        else:
+            self.p_minus_t -= self.target
+            losses = lse[:, 0] - (self.target * logits).sum(axis=1)
+        return _reduce(losses.astype(logits.dtype, copy=False), self.reduction)
 
     def backward(self, grad):
         per_example = _unreduce(grad, len(self.p_minus_t), self.reduction)
         return np.reshape(per_example, (-1, 1)) * self.p_minus_t
 
 
-def _targets_as_probabilities(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
-    """Class labels (n,) become one-hot rows; probability targets (n, q) pass through."""
+def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
+    """Class labels (n,) of an integer type in [0, q), or probabilities (n, q) cast to dtype."""
     if target.shape == (n, q) and target.dtype.kind == "f":
         return target.astype(dtype, copy=False)
     if target.shape != (n,):
@@ -649,9 +654,7 @@ def _targets_as_probabilities(target: np.ndarray, n: int, q: int, dtype) -> np.n
             f"cross_entropy: class labels must lie in [0, {q}) for {q} logits per example; "
             f"got labels from {target.min()} to {target.max()}"
         )
-    onehot = np.zeros((n, q), dtype=dtype)
-    onehot[np.arange(n), target] = 1
-    return onehot
+    return target
 
 
 def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
@@ -659,7 +662,8 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
     shape = as_array(logits).shape
     if len(shape) != 2:
         raise ValueError(f"cross_entropy: logits must have shape (n, classes), got {shape}")
-    return CrossEntropy.apply(logits, target=as_array(target), reduction=reduction)
+    target = _check_targets(as_array(target), *shape, as_array(logits).dtype)
+    return CrossEntropy.apply(logits, target=target, reduction=reduction)
 
 
 class BCEWithLogits(Function):

@@ -84,13 +84,15 @@ class Function:
         return type(self).__name__.lower()
 
 
-def _as_tensors(inputs: tuple[Any, ...]) -> list[Tensor]:
+def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-tensor inputs, cast to the dtype of the first floating tensor among them.
 
     Casting keeps `float32_tensor * np.float64(2)` float32: a constant never promotes a graph.
     """
+    if all(isinstance(x, Tensor) for x in inputs):
+        return inputs
     like = next((x.dtype for x in inputs if isinstance(x, Tensor) and x.is_floating_point()), None)
-    return [x if isinstance(x, Tensor) else Tensor(_constant(x, like)) for x in inputs]
+    return tuple(x if isinstance(x, Tensor) else Tensor(_constant(x, like)) for x in inputs)
 
 
 def _constant(value: Any, like: np.dtype | None) -> np.ndarray:
@@ -135,7 +137,8 @@ class Tensor:
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = as_array(data, dtype)
+        # an ndarray is taken as it is (the common case inside the engine); the rest is converted
+        self.data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
         self._retains_grad = False
@@ -245,7 +248,9 @@ class Tensor:
         for t, g in zip(fn.inputs, in_grads, strict=True):
             if g is None or not t.requires_grad:
                 continue
-            g = unbroadcast(np.asarray(g, dtype=t.dtype), t.shape)
+            if not isinstance(g, np.ndarray) or g.dtype != t.dtype:
+                g = np.asarray(g, dtype=t.dtype)
+            g = unbroadcast(g, t.shape)
             assert g.shape == t.shape, f"{fn.name}: gradient {g.shape} for input {t.shape}"
             grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
 
