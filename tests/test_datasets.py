@@ -453,3 +453,15 @@ def test_real_data(load, spec, train, counts, tmp_path):
     assert split.targets.shape == (n,) and split.targets.dtype == np.int64
     assert np.bincount(split.targets, minlength=10).tolist() == counts
     assert len(split.classes) == 10
+
+
+def test_a_write_clears_temporary_files_that_a_killed_write_left_behind(tmp_path):
+    target = tmp_path / "train-labels-idx1-ubyte"
+    stale, fresh = tmp_path / f".{target.name}.dead.part", tmp_path / f".{target.name}.live.part"
+    stale.write_bytes(b"half a file")
+    fresh.write_bytes(b"another process, still writing")
+    hour_ago = os.path.getmtime(stale) - 2 * 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    datasets._atomic_write(target, b"whole")
+    assert target.read_bytes() == b"whole"
+    assert not stale.exists() and fresh.exists()

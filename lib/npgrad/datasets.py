@@ -13,6 +13,7 @@ Fetch both datasets from the command line with ``python -m npgrad.datasets fetch
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -22,6 +23,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -450,6 +452,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _remove_stale_parts(path)
+
+
+def _remove_stale_parts(path: Path, max_age: float = 3600) -> None:
+    """Delete temporary files a killed earlier write of path left behind (older than max_age s).
+
+    Younger ones may belong to a write still running in another process, so they stay.
+    """
+    for part in path.parent.glob(f".{path.name}.*.part"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to delete
+            if time.time() - part.stat().st_mtime > max_age:
+                part.unlink()
 
 
 def _gunzip(data: bytes, what: str) -> bytes:
