@@ -33,7 +33,7 @@ class TensorDataset(Dataset):
         return len(self.arrays[0])
 
     def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
+        return tuple([a[index] for a in self.arrays])
 
 
 class DataLoader:
@@ -55,7 +55,7 @@ class DataLoader:
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield tuple(Tensor(a) for a in self._gather(order[start : start + self.batch_size]))
+            yield tuple([Tensor(a) for a in self._gather(order[start : start + self.batch_size])])
 
     def _gather(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         """One fancy-index per array for in-memory data; otherwise stack examples one by one."""

@@ -603,7 +603,9 @@ def _check_reduction(reduction: str) -> None:
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     _check_reduction(reduction)
-    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+    if reduction == "none":
+        return losses
+    return losses.sum() / losses.size if reduction == "mean" else losses.sum()
 
 
 def _unreduce(grad: np.ndarray, n: int, reduction: str) -> np.ndarray:
@@ -619,15 +621,17 @@ class CrossEntropy(Function):
 
     def forward(self, logits):
         m = logits.max(axis=1, keepdims=True)
-        lse = m + np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
-        self.p_minus_t = np.exp(logits - lse)  # softmax; the target is subtracted next
+        shifted = logits - m  # its exp cannot overflow
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        self.p_minus_t = exp / total  # softmax; the target is subtracted next
         if self.target.ndim == 1:  # class labels: t is one-hot, so subtract 1 at each label
             rows = np.arange(len(logits))
             self.p_minus_t[rows, self.target] -= 1
-            losses = lse[:, 0] - logits[rows, self.target]
-        else:
+            losses = np.log(total[:, 0]) - shifted[rows, self.target]
+        else:  # logsumexp(x) = m + log(total)
             self.p_minus_t -= self.target
-            losses = lse[:, 0] - (self.target * logits).sum(axis=1)
+            losses = (m + np.log(total))[:, 0] - (self.target * logits).sum(axis=1)
         return _reduce(losses.astype(logits.dtype, copy=False), self.reduction)
 
     def backward(self, grad):
@@ -659,10 +663,10 @@ def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
 
 def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from raw logits (n, q): labels (n,) or probabilities (n, q)."""
-    shape = as_array(logits).shape
-    if len(shape) != 2:
-        raise ValueError(f"cross_entropy: logits must have shape (n, classes), got {shape}")
-    target = _check_targets(as_array(target), *shape, as_array(logits).dtype)
+    array = as_array(logits)
+    if array.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (n, classes), got {array.shape}")
+    target = _check_targets(as_array(target), *array.shape, array.dtype)
     return CrossEntropy.apply(logits, target=target, reduction=reduction)
 
 

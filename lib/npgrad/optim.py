@@ -17,16 +17,16 @@ class Optimizer:
         if lr <= 0:
             raise ValueError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
         self.lr = lr
-        self.state: dict[int, dict[str, np.ndarray]] = {}
+        self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]  # one per parameter
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
 
     def step(self) -> None:
-        for i, p in enumerate(self.params):
+        for p, state in zip(self.params, self.state):
             if p.grad is not None:
-                self.update(p.data, p.grad.data, self.state.setdefault(i, {}))
+                self.update(p.data, p.grad.data, state)
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError

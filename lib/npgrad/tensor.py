@@ -67,9 +67,9 @@ class Function:
         """Run forward on the inputs' data and, if any input requires grad, record the node."""
         fn = cls(**params)
         tensors = _as_tensors(inputs)
-        fn.needs_grad = tuple(t.requires_grad for t in tensors)
-        out = Tensor(fn.forward(*(t.data for t in tensors)))
-        if _grad_enabled and any(fn.needs_grad):
+        fn.needs_grad = tuple([t.requires_grad for t in tensors])
+        out = Tensor(fn.forward(*[t.data for t in tensors]))
+        if _grad_enabled and True in fn.needs_grad:
             fn.inputs = tensors
             out.requires_grad, out._ctx = True, fn
         return out
