@@ -636,7 +636,7 @@ class CrossEntropy(Function):
 
     def backward(self, grad):
         per_example = _unreduce(grad, len(self.p_minus_t), self.reduction)
-        return np.reshape(per_example, (-1, 1)) * self.p_minus_t
+        return self.p_minus_t * (per_example[:, None] if self.reduction == "none" else per_example)
 
 
 def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:

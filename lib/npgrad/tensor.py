@@ -89,7 +89,7 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
 
     Casting keeps `float32_tensor * np.float64(2)` float32: a constant never promotes a graph.
     """
-    if all(isinstance(x, Tensor) for x in inputs):
+    if all([isinstance(x, Tensor) for x in inputs]):
         return inputs
     like = next((x.dtype for x in inputs if isinstance(x, Tensor) and x.is_floating_point()), None)
     return tuple(x if isinstance(x, Tensor) else Tensor(_constant(x, like)) for x in inputs)
@@ -110,13 +110,14 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        key = id(node)
+        if key in visited:
             continue
-        visited.add(id(node))
+        visited.add(key)
         stack.append((node, True))
         if node._ctx is not None:
             _check_not_released(node._ctx)
-            stack.extend((t, False) for t in node._ctx.inputs if t.requires_grad)
+            stack.extend([(t, False) for t in node._ctx.inputs if t.requires_grad])
     return order
 
 
@@ -218,12 +219,13 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if node._ctx is None or node._retains_grad:
+            fn = node._ctx
+            if fn is None or node._retains_grad:
                 node._accumulate(g, handed)
-            if node._ctx is not None:
-                self._send_to_inputs(node._ctx, g, grads)
+            if fn is not None:
+                self._send_to_inputs(fn, g, grads)
                 if not retain_graph:
-                    node._ctx.release()
+                    fn.release()
 
     def _seed_grad(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -248,11 +250,14 @@ class Tensor:
         for t, g in zip(fn.inputs, in_grads, strict=True):
             if g is None or not t.requires_grad:
                 continue
-            if not isinstance(g, np.ndarray) or g.dtype != t.dtype:
-                g = np.asarray(g, dtype=t.dtype)
-            g = unbroadcast(g, t.shape)
-            assert g.shape == t.shape, f"{fn.name}: gradient {g.shape} for input {t.shape}"
-            grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
+            data = t.data
+            if type(g) is not np.ndarray or g.dtype != data.dtype:
+                g = np.asarray(g, dtype=data.dtype)
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape)
+                assert g.shape == data.shape, f"{fn.name}: gradient {g.shape} for input {data.shape}"
+            earlier = grads.get(id(t))
+            grads[id(t)] = g if earlier is None else earlier + g
 
     def _accumulate(self, g: np.ndarray, handed: set[int]) -> None:
         """Leaf gradients add up across backward() calls until zeroed, as in PyTorch.
