@@ -69,19 +69,32 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def time_epochs(sizes: list[int], makers: dict, repeats: int) -> dict[str, float]:
-    """Median epoch time of each contender; the contenders take turns, in rotating order."""
+def time_epochs(sizes: list[int], makers: dict, repeats: int) -> dict[str, list[float]]:
+    """Epoch times of each contender, one per round; in each round all take a turn, in rotating order.
+
+    A fast epoch is repeated more often (up to about 3 s per contender, at most 25 times), so
+    that a burst of load from elsewhere on the machine moves its median less.
+    """
     rng = np.random.default_rng(0)
     X, y = rng.random((N, 784), np.float32), rng.integers(0, 10, N)
     epochs = {name: make(sizes, X, y, BATCH, 0) for name, make in makers.items()}
-    for epoch in epochs.values():
-        epoch()  # warm up: first-touch allocations, BLAS buffers
+    warm_up = [_timed(epoch) for epoch in epochs.values()]  # first-touch allocations, BLAS buffers
+    repeats = max(repeats, min(25, int(3 / min(warm_up))))
     times = {name: [] for name in epochs}
     names = list(epochs)
     for r in range(repeats):
         for name in names[r % len(names):] + names[: r % len(names)]:
             times[name].append(_timed(epochs[name]))
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
+
+
+def paired_ratio(times: dict[str, list[float]], name: str, reference: str) -> float:
+    """Median over rounds of name's time / reference's time in the same round.
+
+    Both ran within seconds of each other, so a slow spell of the machine that lasts longer
+    than a round slows both and cancels out of their ratio.
+    """
+    return statistics.median(a / b for a, b in zip(times[name], times[reference], strict=True))
 
 
 def peak_memory(sizes: list[int], makers: dict) -> dict[str, float]:
@@ -130,9 +143,10 @@ def report(results: dict) -> str:
                   "|---|---|---|---|---|---|"]
         for model, times in models.items():
             limit = matmul_flops(MODELS[model]) / (peak * 1e9)
-            for name, t in times.items():
-                vs_torch = f"{t / times['PyTorch']:.2f}" if "PyTorch" in times else "n/a"
-                lines.append(f"| {model} | {name} | {t:.3f} | {t / times['raw NumPy']:.2f} | "
+            for name, runs in times.items():
+                t = statistics.median(runs)
+                vs_torch = f"{paired_ratio(times, name, 'PyTorch'):.2f}" if "PyTorch" in times else "n/a"
+                lines.append(f"| {model} | {name} | {t:.3f} | {paired_ratio(times, name, 'raw NumPy'):.2f} | "
                              f"{vs_torch} | {t / limit:.2f} |")
         lines.append("")
     mem = results["memory"]

@@ -24,7 +24,7 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        for p, state in zip(self.params, self.state):
+        for p, state in zip(self.params, self.state, strict=True):
             if p.grad is not None:
                 self.update(p.data, p.grad.data, state)
 
