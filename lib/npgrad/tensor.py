@@ -109,15 +109,12 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         node, inputs_done = stack.pop()
         if inputs_done:
             order.append(node)
-            continue
-        key = id(node)
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((node, True))
-        if node._ctx is not None:
-            _check_not_released(node._ctx)
-            stack.extend([(t, False) for t in node._ctx.inputs if t.requires_grad])
+        elif id(node) not in visited:
+            visited.add(id(node))
+            stack.append((node, True))
+            if node._ctx is not None:
+                _check_not_released(node._ctx)
+                stack.extend([(t, False) for t in node._ctx.inputs if t.requires_grad])
     return order
 
 
