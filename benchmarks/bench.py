@@ -146,12 +146,13 @@ def report(results: dict) -> str:
                   "|---|---|---|---|---|---|"]
         for model, times in models.items():
             # the time the epoch's FLOPs take at each round's peak: the limit, paired like the ratios
-            times = {**times, "FLOP limit": [matmul_flops(MODELS[model]) / (p * 1e9) for p in peaks[model]]}
-            for name, runs in list(times.items())[:-1]:
-                vs_torch = f"{paired_ratio(times, name, 'PyTorch'):.2f}" if "PyTorch" in times else "n/a"
+            limits = [matmul_flops(MODELS[model]) / (p * 1e9) for p in peaks[model]]
+            paired = {**times, "FLOP limit": limits}
+            for name, runs in times.items():
+                vs_torch = f"{paired_ratio(paired, name, 'PyTorch'):.2f}" if "PyTorch" in times else "n/a"
                 lines.append(f"| {model} | {name} | {statistics.median(runs):.3f} | "
-                             f"{paired_ratio(times, name, 'raw NumPy'):.2f} | {vs_torch} | "
-                             f"{paired_ratio(times, name, 'FLOP limit'):.2f} |")
+                             f"{paired_ratio(paired, name, 'raw NumPy'):.2f} | {vs_torch} | "
+                             f"{paired_ratio(paired, name, 'FLOP limit'):.2f} |")
         lines.append("")
     mem = results["memory"]
     lines += ["### Peak memory of one epoch (NumPy allocations, MLP 784-256-10)", "",
