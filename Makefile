@@ -86,6 +86,7 @@ bench: venv data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
 	    sh -c '$(PY) benchmarks/bench.py --out benchmarks/results.md && \
 	           $(PY) benchmarks/ablation.py --out benchmarks/ablation.md && \
+	           $(PY) benchmarks/overhead.py --out benchmarks/overhead.md && \
 	           $(PY) benchmarks/profile_epoch.py --out benchmarks/profile.md'
 
 lab: venv data

@@ -8,6 +8,7 @@ last batch's loss. All float32.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -16,33 +17,33 @@ LR = 0.1
 
 def make_numpy(sizes: list[int], X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Callable:
     """Hand-written forward and backward, as a careful NumPy programmer would write them."""
-
     rng = np.random.default_rng(seed)
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     Ws = [(rng.uniform(-1, 1, (i, o)) / np.sqrt(i)).astype(np.float32) for i, o in pairs]
     bs = [np.zeros(o, np.float32) for o in sizes[1:]]
+    return _epoch_runner(partial(numpy_step, Ws, bs), X, y, batch_size, rng)
 
-    def step(xb: np.ndarray, yb: np.ndarray) -> float:
-        acts = [xb]
-        for W, b in zip(Ws[:-1], bs[:-1], strict=True):
-            acts.append(np.maximum(acts[-1] @ W + b, 0))
-        z = acts[-1] @ Ws[-1] + bs[-1]
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        rows = np.arange(len(yb))
-        loss = -np.log(p[rows, yb]).mean()
-        p[rows, yb] -= 1
-        delta = p / np.float32(len(yb))  # dL/dz of the last layer
-        for layer in range(len(Ws) - 1, -1, -1):
-            gW, gb = acts[layer].T @ delta, delta.sum(axis=0)
-            if layer:  # no gradient for the input batch
-                delta = (delta @ Ws[layer].T) * (acts[layer] > 0)
-            Ws[layer] -= LR * gW
-            bs[layer] -= LR * gb
-        return float(loss)
 
-    return _epoch_runner(step, X, y, batch_size, rng)
+def numpy_step(Ws: list[np.ndarray], bs: list[np.ndarray], xb: np.ndarray, yb: np.ndarray) -> float:
+    """One SGD step of the MLP x @ W + b (W stored (in, out)); updates Ws and bs in place."""
+    acts = [xb]
+    for W, b in zip(Ws[:-1], bs[:-1], strict=True):
+        acts.append(np.maximum(acts[-1] @ W + b, 0))
+    z = acts[-1] @ Ws[-1] + bs[-1]
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    rows = np.arange(len(yb))
+    loss = -np.log(p[rows, yb]).mean()
+    p[rows, yb] -= 1
+    delta = p / np.float32(len(yb))  # dL/dz of the last layer
+    for layer in range(len(Ws) - 1, -1, -1):
+        gW, gb = acts[layer].T @ delta, delta.sum(axis=0)
+        if layer:  # no gradient for the input batch
+            delta = (delta @ Ws[layer].T) * (acts[layer] > 0)
+        Ws[layer] -= LR * gW
+        bs[layer] -= LR * gb
+    return float(loss)
 
 
 def make_npgrad(sizes: list[int], X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Callable:
