@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
-from bench import paired_ratio  # benchmarks/ is on the path when this runs as a script
+from bench import one_round, paired_ratio  # benchmarks/ is on the path when this runs as a script
 from threadpoolctl import threadpool_limits
 
 import npgrad.functional as F
@@ -116,12 +115,9 @@ def main() -> None:
     times = {name: [] for name in epochs}
     for epoch in epochs.values():
         epoch()  # warm up
-    names = list(epochs)
     for r in range(args.repeats):
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            start = time.perf_counter()
-            epochs[name]()
-            times[name].append(time.perf_counter() - start)
+        for name, seconds in one_round(epochs, r).items():
+            times[name].append(seconds)
     lines = ["| variant (MLP 784-256-10, 1 BLAS thread) | epoch (median, s) | vs npgrad |", "|---|---|---|"]
     for name, t in times.items():
         ratio = paired_ratio(times, name, "npgrad as it is")

@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -82,12 +83,17 @@ def time_epochs(sizes: list[int], makers: dict, repeats: int) -> tuple[dict[str,
     warm_up = [_timed(epoch) for epoch in epochs.values()]  # first-touch allocations, BLAS buffers
     repeats = max(repeats, min(25, int(8 / min(warm_up))))
     times, peaks = {name: [] for name in epochs}, []
-    names = list(epochs)
     for r in range(repeats):
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            times[name].append(_timed(epochs[name]))
+        for name, seconds in one_round(epochs, r).items():
+            times[name].append(seconds)
         peaks.append(matmul_peak())
     return times, peaks
+
+
+def one_round(epochs: dict[str, Callable], r: int) -> dict[str, float]:
+    """Each epoch's time, all run once in an order rotated by r, so that none always goes first."""
+    names = list(epochs)
+    return {name: _timed(epochs[name]) for name in names[r % len(names):] + names[: r % len(names)]}
 
 
 def paired_ratio(times: dict[str, list[float]], name: str, reference: str) -> float:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
-from bench import BATCH, N, paired_ratio  # benchmarks/ is on the path when this runs as a script
+from bench import BATCH, N, one_round, paired_ratio  # benchmarks/ is on the path when this runs as a script
 from contenders import LR, _epoch_runner, make_numpy
 from threadpoolctl import threadpool_limits
 
@@ -85,12 +84,9 @@ def main() -> None:
     for epoch in epochs.values():
         epoch()  # warm up
     times = {name: [] for name in epochs}
-    names = list(epochs)
     for r in range(args.repeats):
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            start = time.perf_counter()
-            epochs[name]()
-            times[name].append(time.perf_counter() - start)
+        for name, seconds in one_round(epochs, r).items():
+            times[name].append(seconds)
     lines = ["| softmax regression 784-10, 1 BLAS thread | epoch (median, s) | vs raw NumPy |",
              "|---|---|---|"]
     lines += [f"| {name} | {statistics.median(t):.3f} | {paired_ratio(times, name, 'raw NumPy'):.2f} |"

@@ -10,7 +10,7 @@ import npgrad.functional as F
 from npgrad import nn, optim
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from bench import matmul_flops, paired_ratio  # noqa: E402
+from bench import matmul_flops, one_round, paired_ratio  # noqa: E402
 from contenders import LR, numpy_step  # noqa: E402
 
 
@@ -47,3 +47,11 @@ def test_matmul_flops_of_the_issue_mlp_and_the_deep_mlp():
 def test_paired_ratio_is_the_median_of_ratios_within_rounds():
     times = {"a": [2.0, 10.0, 3.0], "b": [1.0, 5.0, 3.0]}  # ratios 2, 2, 1; medians 3 and 3
     assert paired_ratio(times, "a", "b") == 2.0
+
+
+def test_one_round_runs_each_epoch_once_in_rotated_order():
+    calls = []
+    epochs = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    seconds = one_round(epochs, 4)  # 4 % 3 = 1: start with the second
+    assert calls == ["b", "c", "a"] and list(seconds) == calls
+    assert all(s >= 0 for s in seconds.values())
