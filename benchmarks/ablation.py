@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import statistics
 from pathlib import Path
 
 import numpy as np
-from bench import one_round, paired_ratio  # benchmarks/ is on the path when this runs as a script
+from bench import interleaved, ratio_table  # benchmarks/ is on the path when this runs as a script
 from threadpoolctl import threadpool_limits
 
 import npgrad.functional as F
@@ -112,17 +111,8 @@ def main() -> None:
     args = parser.parse_args()
     threadpool_limits(1, user_api="blas")
     epochs = {name: make_epoch(**kw) for name, kw in VARIANTS.items()}
-    times = {name: [] for name in epochs}
-    for epoch in epochs.values():
-        epoch()  # warm up
-    for r in range(args.repeats):
-        for name, seconds in one_round(epochs, r).items():
-            times[name].append(seconds)
-    lines = ["| variant (MLP 784-256-10, 1 BLAS thread) | epoch (median, s) | vs npgrad |", "|---|---|---|"]
-    for name, t in times.items():
-        ratio = paired_ratio(times, name, "npgrad as it is")
-        lines.append(f"| {name} | {statistics.median(t):.3f} | {ratio:.2f} |")
-    text = "\n".join(lines) + "\n"
+    times = interleaved(epochs, args.repeats)
+    text = ratio_table(times, "npgrad as it is", "variant (MLP 784-256-10, 1 BLAS thread)", "vs npgrad")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

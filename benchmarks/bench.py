@@ -90,6 +90,17 @@ def time_epochs(sizes: list[int], makers: dict, repeats: int) -> tuple[dict[str,
     return times, peaks
 
 
+def interleaved(epochs: dict[str, Callable], repeats: int) -> dict[str, list[float]]:
+    """Each epoch's times over `repeats` rounds, after one warm-up run of each."""
+    for epoch in epochs.values():
+        epoch()
+    times = {name: [] for name in epochs}
+    for r in range(repeats):
+        for name, seconds in one_round(epochs, r).items():
+            times[name].append(seconds)
+    return times
+
+
 def one_round(epochs: dict[str, Callable], r: int) -> dict[str, float]:
     """Each epoch's time, all run once in an order rotated by r, so that none always goes first."""
     names = list(epochs)
@@ -103,6 +114,14 @@ def paired_ratio(times: dict[str, list[float]], name: str, reference: str) -> fl
     than a round slows both and cancels out of their ratio.
     """
     return statistics.median(a / b for a, b in zip(times[name], times[reference], strict=True))
+
+
+def ratio_table(times: dict[str, list[float]], reference: str, heading: str, column: str) -> str:
+    """A Markdown table: each contender's median epoch and its paired ratio to the reference."""
+    lines = [f"| {heading} | epoch (median, s) | {column} |", "|---|---|---|"]
+    lines += [f"| {name} | {statistics.median(t):.3f} | {paired_ratio(times, name, reference):.2f} |"
+              for name, t in times.items()]
+    return "\n".join(lines) + "\n"
 
 
 def peak_memory(sizes: list[int], makers: dict) -> dict[str, float]:

@@ -12,11 +12,10 @@ over rounds of the ratio within a round.
 from __future__ import annotations
 
 import argparse
-import statistics
 from pathlib import Path
 
 import numpy as np
-from bench import BATCH, N, one_round, paired_ratio  # benchmarks/ is on the path when this runs as a script
+from bench import BATCH, N, interleaved, ratio_table  # benchmarks/ is on the path when this runs as a script
 from contenders import LR, _epoch_runner, make_numpy
 from threadpoolctl import threadpool_limits
 
@@ -81,17 +80,8 @@ def main() -> None:
     X, y = rng.random((N, 784), np.float32), rng.integers(0, 10, N)
     epochs = {"raw NumPy": make_numpy([784, 10], X, y, BATCH, 0)}
     epochs |= {name: make_epoch(X, y, **kw) for name, kw in VARIANTS.items()}
-    for epoch in epochs.values():
-        epoch()  # warm up
-    times = {name: [] for name in epochs}
-    for r in range(args.repeats):
-        for name, seconds in one_round(epochs, r).items():
-            times[name].append(seconds)
-    lines = ["| softmax regression 784-10, 1 BLAS thread | epoch (median, s) | vs raw NumPy |",
-             "|---|---|---|"]
-    lines += [f"| {name} | {statistics.median(t):.3f} | {paired_ratio(times, name, 'raw NumPy'):.2f} |"
-              for name, t in times.items()]
-    text = "\n".join(lines) + "\n"
+    times = interleaved(epochs, args.repeats)
+    text = ratio_table(times, "raw NumPy", "softmax regression 784-10, 1 BLAS thread", "vs raw NumPy")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)

@@ -10,7 +10,7 @@ import npgrad.functional as F
 from npgrad import nn, optim
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from bench import matmul_flops, one_round, paired_ratio  # noqa: E402
+from bench import interleaved, matmul_flops, one_round, paired_ratio, ratio_table  # noqa: E402
 from contenders import LR, numpy_step  # noqa: E402
 
 
@@ -55,3 +55,16 @@ def test_one_round_runs_each_epoch_once_in_rotated_order():
     seconds = one_round(epochs, 4)  # 4 % 3 = 1: start with the second
     assert calls == ["b", "c", "a"] and list(seconds) == calls
     assert all(s >= 0 for s in seconds.values())
+
+
+def test_interleaved_warms_up_then_times_every_round():
+    calls = []
+    times = interleaved({name: (lambda name=name: calls.append(name)) for name in "ab"}, 3)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]  # warm-up, then rotated rounds
+    assert {name: len(t) for name, t in times.items()} == {"a": 3, "b": 3}
+
+
+def test_ratio_table_reports_medians_and_paired_ratios():
+    table = ratio_table({"a": [2.0, 10.0, 3.0], "b": [1.0, 5.0, 3.0]}, "b", "model", "vs b")
+    assert table.splitlines() == ["| model | epoch (median, s) | vs b |", "|---|---|---|",
+                                  "| a | 3.000 | 2.00 |", "| b | 3.000 | 1.00 |"]
