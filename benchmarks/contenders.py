@@ -21,7 +21,7 @@ def make_numpy(sizes: list[int], X: np.ndarray, y: np.ndarray, batch_size: int, 
     pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
     Ws = [(rng.uniform(-1, 1, (i, o)) / np.sqrt(i)).astype(np.float32) for i, o in pairs]
     bs = [np.zeros(o, np.float32) for o in sizes[1:]]
-    return _epoch_runner(partial(numpy_step, Ws, bs), X, y, batch_size, rng)
+    return epoch_runner(partial(numpy_step, Ws, bs), X, y, batch_size, rng)
 
 
 def numpy_step(Ws: list[np.ndarray], bs: list[np.ndarray], xb: np.ndarray, yb: np.ndarray) -> float:
@@ -99,10 +99,10 @@ def make_torch(sizes: list[int], X: np.ndarray, y: np.ndarray, batch_size: int, 
             return loss
 
         return epoch
-    return _epoch_runner(step, X_t, y_t, batch_size, np.random.default_rng(seed), torch.from_numpy)
+    return epoch_runner(step, X_t, y_t, batch_size, np.random.default_rng(seed), torch.from_numpy)
 
 
-def _epoch_runner(step: Callable, X, y, batch_size: int, rng: np.random.Generator,
+def epoch_runner(step: Callable, X, y, batch_size: int, rng: np.random.Generator,
                   as_index: Callable = lambda a: a) -> Callable:
     def epoch() -> float:
         order = rng.permutation(len(X))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from bench import BATCH, N, interleaved, ratio_table  # benchmarks/ is on the path when this runs as a script
-from contenders import LR, _epoch_runner, make_numpy
+from contenders import LR, epoch_runner, make_numpy
 from threadpoolctl import threadpool_limits
 
 import npgrad.functional as F
@@ -49,7 +49,7 @@ def make_epoch(X, y, loader=True, module=True, checks=True, optimizer=True):
         return loss
 
     if not loader:
-        return _epoch_runner(lambda x, t: step(Tensor(x), Tensor(t)), X, y, BATCH, rng)
+        return epoch_runner(lambda x, t: step(Tensor(x), Tensor(t)), X, y, BATCH, rng)
     batches = DataLoader(TensorDataset(X, y), BATCH, shuffle=True, generator=rng)
 
     def epoch():
