@@ -14,7 +14,7 @@ import contextlib
 from pathlib import Path
 
 import numpy as np
-from bench import interleaved, ratio_table  # benchmarks/ is on the path when this runs as a script
+from bench import interleaved, publish, ratio_table  # benchmarks/ is on the path when this runs as a script
 from threadpoolctl import threadpool_limits
 
 import npgrad.functional as F
@@ -113,9 +113,7 @@ def main() -> None:
     epochs = {name: make_epoch(**kw) for name, kw in VARIANTS.items()}
     times = interleaved(epochs, args.repeats)
     text = ratio_table(times, "npgrad as it is", "variant (MLP 784-256-10, 1 BLAS thread)", "vs npgrad")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,13 @@ def ratio_table(times: dict[str, list[float]], reference: str, heading: str, col
     return "\n".join(lines) + "\n"
 
 
+def publish(text: str, out: Path) -> None:
+    """Write a report (creating its folder) and print it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(text)
+
+
 def peak_memory(sizes: list[int], makers: dict) -> dict[str, float]:
     """Peak MB that NumPy allocates during one epoch, beyond the data itself."""
     rng = np.random.default_rng(0)
@@ -209,10 +216,8 @@ def main() -> None:
     if not args.skip_mnist:
         results["mnist"] = mnist_time_to_98()
     text = report(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    publish(text, args.out)
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
-    print(text)
 
 
 if __name__ == "__main__":

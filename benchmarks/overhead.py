@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from bench import BATCH, N, interleaved, ratio_table  # benchmarks/ is on the path when this runs as a script
+from bench import BATCH, N, interleaved, publish, ratio_table  # benchmarks/ is on the path as a script
 from contenders import LR, epoch_runner, make_numpy
 from threadpoolctl import threadpool_limits
 
@@ -82,9 +82,7 @@ def main() -> None:
     epochs |= {name: make_epoch(X, y, **kw) for name, kw in VARIANTS.items()}
     times = interleaved(epochs, args.repeats)
     text = ratio_table(times, "raw NumPy", "softmax regression 784-10, 1 BLAS thread", "vs raw NumPy")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

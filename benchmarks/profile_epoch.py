@@ -24,6 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench import publish  # noqa: E402
 from contenders import make_npgrad, make_numpy  # noqa: E402
 
 STEPS = 469  # batches of 128 in an epoch of 60,000 examples
@@ -115,9 +116,7 @@ def main() -> None:
     epoch = make_npgrad([784, 256, 10], X, y, 128, 0)
     epoch()  # warm up
     text = profile(epoch, args.top) + "\n" + dispatch(X, y, args.top)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
+    publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import npgrad.functional as F
 from npgrad import nn, optim
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from bench import interleaved, matmul_flops, one_round, paired_ratio, ratio_table  # noqa: E402
+from bench import interleaved, matmul_flops, one_round, paired_ratio, publish, ratio_table  # noqa: E402
 from contenders import LR, numpy_step  # noqa: E402
 
 
@@ -68,3 +68,9 @@ def test_ratio_table_reports_medians_and_paired_ratios():
     table = ratio_table({"a": [2.0, 10.0, 3.0], "b": [1.0, 5.0, 3.0]}, "b", "model", "vs b")
     assert table.splitlines() == ["| model | epoch (median, s) | vs b |", "|---|---|---|",
                                   "| a | 3.000 | 2.00 |", "| b | 3.000 | 1.00 |"]
+
+
+def test_publish_writes_the_report_into_a_new_folder(tmp_path, capsys):
+    out = tmp_path / "new" / "table.md"
+    publish("| a |\n", out)
+    assert out.read_text() == "| a |\n" and "| a |" in capsys.readouterr().out
