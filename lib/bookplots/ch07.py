@@ -42,6 +42,8 @@ def validation_losses(histories: Mapping[str, object]) -> None:
     for name, history in histories.items():
         epochs = np.arange(1, len(history.val_loss) + 1)
         ax.plot(epochs, history.val_loss, label=name)
+    lowest = min(min(history.val_loss) for history in histories.values())
+    ax.set_ylim(0.8 * lowest, 3 * lowest)  # the first epochs, far above, are cut off
     ax.set(xlabel="epoch", ylabel="validation loss", title="Validation loss of each remedy")
     ax.legend(fontsize=8)
     plt.show()
