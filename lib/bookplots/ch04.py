@@ -140,7 +140,8 @@ def templates(rows):
 
     rows: a list of (weight matrix (10, 784), class names), one figure row each.
     """
-    fig, axes = plt.subplots(len(rows), 10, figsize=(12, 1.6 * len(rows)))
+    fig, axes = plt.subplots(len(rows), 10, figsize=(12, 1.6 * len(rows)),
+                             squeeze=False)
     for row, (weight, classes) in enumerate(rows):
         for j, ax in enumerate(axes[row]):
             template = weight[j].reshape(28, 28)
