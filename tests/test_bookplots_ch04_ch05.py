@@ -59,7 +59,12 @@ def test_ch04_training_figures(keep_figures):
     images = np.zeros((4, 28, 28), dtype=np.uint8)
     ch04.image_grid(images, list("abcd"), rows=1, cols=4)
     ch04.templates([(np.ones((10, 784)), [str(k) for k in range(10)])])
-    assert [len(f.axes) for f in keep_figures] == [1, 2, 1, 4, 10]
+    ch04.predictions(images, [0, 1, 2, 2], [0, 1, 2, 1], list("abc"), rows=1,
+                     cols=4)
+    assert [len(f.axes) for f in keep_figures] == [1, 2, 1, 4, 10, 4]
+    titles = [ax.title for ax in keep_figures[-1].axes]
+    assert [t.get_text() for t in titles] == ["a", "b", "c", "c\n(is b)"]
+    assert titles[3].get_color() == "tab:red" and titles[0].get_color() == "black"
     labels = [line.get_label() for line in keep_figures[1].axes[0].get_lines()]
     assert labels[:2] == ["training", "validation"]
 

@@ -150,3 +150,16 @@ def templates(rows):
             ax.set_title(classes[j], fontsize=8)
             ax.axis("off")
     plt.show()
+
+
+def predictions(images, predicted, true, classes, rows: int = 2,
+                cols: int = 8):
+    """Images titled with their predicted class; mistakes in red, with the truth."""
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 1.6 * rows))
+    for ax, image, p, t in zip(axes.flat, images, predicted, true, strict=False):
+        ax.imshow(image, cmap="gray_r")
+        right = p == t
+        title = classes[p] if right else f"{classes[p]}\n(is {classes[t]})"
+        ax.set_title(title, fontsize=8, color="black" if right else "tab:red")
+        ax.axis("off")
+    plt.show()
