@@ -7,6 +7,7 @@ The chapter walks the graph itself (its `graph_of` gives `nodes`, id -> tensor, 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
@@ -47,4 +48,15 @@ def draw(nodes: dict, edges: list[tuple[int, int]], names: dict, figsize) -> Fig
     xs, ys = zip(*pos.values(), strict=True)
     ax.set(xlim=(min(xs) - 0.6, max(xs) + 0.6), ylim=(min(ys) - 0.7, max(ys) + 0.7))
     ax.axis("off")
+    return fig
+
+
+def softplus_and_derivative(x, softplus, derivative) -> Figure:
+    """softplus against relu, and the derivative autograd computed for it."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(x, softplus, label="softplus(x)")
+    ax.plot(x, np.maximum(x, 0), "--", label="relu(x)")
+    ax.plot(x, derivative, label="its derivative, by autograd")
+    ax.set(xlabel="x")
+    ax.legend()
     return fig
