@@ -81,6 +81,15 @@ def test_an_input_the_output_does_not_depend_on_passes():
     assert gradcheck(lambda a, b: a * 2.0, a, b).ok
 
 
+def test_an_exact_zero_gradient_reports_a_zero_relative_error_not_nan():
+    # a mask zeroes some entries: there both gradients are 0 and the relative error is 0
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    mask = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    result = gradcheck(lambda x: x * mask, x)
+    assert result.ok and not np.isnan(result.rel_error)
+    assert "nan" not in str(result)
+
+
 @pytest.mark.parametrize("as_tensor", [False, True])
 def test_float32_inputs_are_checked_in_float64(as_tensor):
     a, b = inputs(np.float32)

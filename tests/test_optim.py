@@ -1,4 +1,4 @@
-"""optim: SGD and Adam against PyTorch and against hand-computed steps; in-place updates; errors."""
+"""optim: every optimizer against PyTorch and against hand-computed steps; in-place updates; errors."""
 
 import numpy as np
 import pytest
@@ -7,13 +7,34 @@ from npgrad import Tensor, nn, optim
 
 CONFIGS = {
     "sgd": ("SGD", {"lr": 0.1}),
+    "sgd_default_lr": ("SGD", {}),
     "sgd_momentum": ("SGD", {"lr": 0.1, "momentum": 0.9}),
     "sgd_weight_decay": ("SGD", {"lr": 0.1, "weight_decay": 0.05}),
     "sgd_momentum_weight_decay": ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05}),
+    "sgd_momentum_dampening": ("SGD", {"lr": 0.1, "momentum": 0.8, "dampening": 0.3}),
+    "sgd_nesterov": ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    "sgd_nesterov_weight_decay": ("SGD", {"lr": 0.1, "momentum": 0.8, "nesterov": True,
+                                          "weight_decay": 0.05}),
+    "rmsprop": ("RMSprop", {}),
+    "rmsprop_other_hyperparameters": ("RMSprop", {"lr": 0.05, "alpha": 0.9, "eps": 1e-6}),
+    "rmsprop_weight_decay": ("RMSprop", {"lr": 0.01, "weight_decay": 0.05}),
+    "rmsprop_momentum": ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    "rmsprop_centered": ("RMSprop", {"lr": 0.01, "centered": True}),
+    "rmsprop_centered_momentum": ("RMSprop", {"lr": 0.01, "alpha": 0.9, "centered": True,
+                                              "momentum": 0.5, "weight_decay": 0.05}),
     "adam": ("Adam", {"lr": 0.01}),
+    "adam_default_lr": ("Adam", {}),
     "adam_weight_decay": ("Adam", {"lr": 0.01, "weight_decay": 0.05}),
     "adam_other_hyperparameters": ("Adam", {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-6}),
+    "adam_amsgrad": ("Adam", {"lr": 0.1, "betas": (0.5, 0.9), "amsgrad": True}),
+    "adam_decoupled_weight_decay": ("Adam", {"lr": 0.01, "weight_decay": 0.5,
+                                             "decoupled_weight_decay": True}),
+    "adamw": ("AdamW", {"lr": 0.01}),
+    "adamw_default_lr": ("AdamW", {}),
+    "adamw_weight_decay": ("AdamW", {"lr": 0.1, "weight_decay": 0.5, "betas": (0.8, 0.99)}),
+    "adamw_amsgrad": ("AdamW", {"lr": 0.1, "betas": (0.5, 0.9), "amsgrad": True, "weight_decay": 0.1}),
 }
+NAMES = ["SGD", "RMSprop", "Adam", "AdamW"]
 SHAPES = [(3, 4), (4,), (2, 1)]
 
 
@@ -44,7 +65,7 @@ def test_five_steps_equal_torch(config):
         ref.step()
         for i, (p, q) in enumerate(zip(ours, theirs, strict=True)):
             assert p.dtype == np.float64
-            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-6, atol=1e-10,
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14,
                                        err_msg=f"parameter {i} after step {step + 1}")
     # the parameters moved: equal-to-torch is not satisfied by two optimizers that do nothing
     assert not np.allclose(ours[0].data, initial[0])
@@ -100,7 +121,7 @@ def test_step_updates_the_parameter_arrays_in_place(config):
         assert not np.array_equal(a, old)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", NAMES)
 def test_zero_grad_sets_every_grad_to_none(name):
     model = nn.Linear(3, 2, rng=0)
     opt = getattr(optim, name)(model.parameters(), lr=0.1)
@@ -122,7 +143,7 @@ def test_a_parameter_without_grad_is_left_alone(config):
     assert not np.array_equal(a.data, np.ones(3))
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", NAMES)
 def test_empty_parameter_list_is_an_error(name):
     for empty in ([], nn.ReLU().parameters()):  # a list, and a model without parameters
         with pytest.raises(ValueError, match="empty parameter list"):
@@ -130,7 +151,114 @@ def test_empty_parameter_list_is_an_error(name):
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.01])
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", NAMES)
 def test_non_positive_learning_rate_is_an_error(name, lr):
     with pytest.raises(ValueError, match=rf"learning rate must be positive, got {lr}"):
         getattr(optim, name)(nn.Linear(2, 1, rng=0).parameters(), lr=lr)
+
+
+def test_sgd_nesterov_two_steps_by_hand():
+    w = nn.Parameter(np.array([1.0, -2.0]))
+    opt = optim.SGD([w], lr=0.1, momentum=0.5, nesterov=True)
+    w.grad = Tensor(np.array([1.0, 2.0]))
+    opt.step()  # v = g = [1, 2];  step g + 0.5 v = [1.5, 3];  w = [0.85, -2.3]
+    np.testing.assert_allclose(w.data, [0.85, -2.3], rtol=1e-12)
+    w.grad = Tensor(np.array([-1.0, 0.0]))
+    opt.step()  # v = 0.5 [1, 2] + [-1, 0] = [-0.5, 1];  step [-1.25, 0.5];  w = [0.975, -2.35]
+    np.testing.assert_allclose(w.data, [0.975, -2.35], rtol=1e-12)
+
+
+def test_rmsprop_two_steps_by_hand():
+    w = nn.Parameter(np.array([1.0, -2.0]))
+    opt = optim.RMSprop([w], lr=0.1, alpha=0.75, eps=0.0)
+    w.grad = Tensor(np.array([2.0, -4.0]))
+    opt.step()  # v = 0.25 g^2 = [1, 4];  g / sqrt(v) = [2, -2];  w = [0.8, -1.8]
+    np.testing.assert_allclose(w.data, [0.8, -1.8], rtol=1e-12)
+    w.grad = Tensor(np.array([2.0, 0.0]))
+    opt.step()  # v = 0.75 [1, 4] + 0.25 [4, 0] = [1.75, 3];  w = [0.8 - 0.2 / sqrt(1.75), -1.8]
+    np.testing.assert_allclose(w.data, [0.8 - 0.2 / np.sqrt(1.75), -1.8], rtol=1e-12)
+
+
+def test_adamw_decays_the_weights_apart_from_the_gradient():
+    w = nn.Parameter(np.array([1.0, -2.0]))
+    opt = optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    w.grad = Tensor(np.array([0.5, -4.0]))
+    opt.step()  # w (1 - 0.1 * 0.5) = [0.95, -1.9], then Adam's first step lr sign(g) = [0.1, -0.1]
+    np.testing.assert_allclose(w.data, [0.85, -1.8], rtol=1e-7)
+    # Adam with L2 (coupled) takes the same first step lr sign(g + wd w): it ignores wd's size here
+    v = nn.Parameter(np.array([1.0, -2.0]))
+    v.grad = Tensor(np.array([0.5, -4.0]))
+    optim.Adam([v], lr=0.1, weight_decay=0.5).step()
+    np.testing.assert_allclose(v.data, [0.9, -1.9], rtol=1e-7)
+
+
+def test_adam_amsgrad_divides_by_the_largest_v_seen():
+    w, u = nn.Parameter(np.array([0.0])), nn.Parameter(np.array([0.0]))
+    ams, plain = optim.Adam([w], lr=0.1, amsgrad=True), optim.Adam([u], lr=0.1)
+    for g in (10.0, 0.1, 0.1):  # v falls after the first step, so plain Adam's steps grow
+        w.grad, u.grad = Tensor(np.array([g])), Tensor(np.array([g]))
+        ams.step()
+        plain.step()
+    assert 0 > w.data[0] > u.data[0]  # amsgrad moved less far (both moved down)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lr_lives_in_the_param_group(name):
+    opt = getattr(optim, name)(nn.Linear(2, 1, rng=0).parameters(), lr=0.1)
+    assert len(opt.param_groups) == 1 and opt.param_groups[0]["lr"] == 0.1
+    assert opt.param_groups[0]["params"] == opt.params
+    opt.param_groups[0]["lr"] = 0.02  # what a scheduler does
+    assert opt.lr == 0.02
+    opt.lr = 0.5  # what chapters 4 and 5 do
+    assert opt.param_groups[0]["lr"] == 0.5
+
+
+def test_a_changed_lr_is_used_by_the_next_step():
+    w = nn.Parameter(np.array([1.0]))
+    opt = optim.SGD([w], lr=0.1)
+    opt.param_groups[0]["lr"] = 0.5
+    w.grad = Tensor(np.array([1.0]))
+    opt.step()
+    np.testing.assert_allclose(w.data, [0.5], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameter_group_dicts_are_an_error(name):
+    model = nn.Linear(2, 1, rng=0)
+    with pytest.raises(TypeError, match="single parameter group"):
+        getattr(optim, name)([{"params": model.parameters(), "lr": 0.1}], lr=0.1)
+
+
+BAD_ARGUMENTS = [
+    ("SGD", {"momentum": -0.9}, "momentum must be >= 0"),
+    ("SGD", {"weight_decay": -1e-4}, "weight_decay must be >= 0"),
+    ("SGD", {"nesterov": True}, "Nesterov momentum needs momentum > 0"),
+    ("SGD", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "and dampening = 0"),
+    ("RMSprop", {"alpha": 1.0}, r"alpha must be in \[0, 1\)"),
+    ("RMSprop", {"alpha": -0.1}, r"alpha must be in \[0, 1\)"),
+    ("RMSprop", {"eps": -1e-8}, "eps must be >= 0"),
+    ("RMSprop", {"momentum": -0.5}, "momentum must be >= 0"),
+    ("RMSprop", {"weight_decay": -0.5}, "weight_decay must be >= 0"),
+    ("Adam", {"betas": (1.0, 0.999)}, r"betas\[0\] must be in \[0, 1\)"),
+    ("Adam", {"betas": (0.9, -0.1)}, r"betas\[1\] must be in \[0, 1\)"),
+    ("Adam", {"betas": (0.9,)}, r"betas must be a pair"),
+    ("Adam", {"eps": -1e-8}, "eps must be >= 0"),
+    ("Adam", {"weight_decay": -0.01}, "weight_decay must be >= 0"),
+    ("AdamW", {"betas": (0.9, 1.5)}, r"AdamW: betas\[1\] must be in \[0, 1\)"),
+    ("AdamW", {"weight_decay": -0.01}, "AdamW: weight_decay must be >= 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), BAD_ARGUMENTS)
+def test_bad_hyperparameters_are_errors_that_name_them(name, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        getattr(optim, name)(nn.Linear(2, 1, rng=0).parameters(), **kwargs)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), BAD_ARGUMENTS)
+def test_torch_rejects_the_same_hyperparameters(name, kwargs, message):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    if name == "RMSprop" and kwargs.get("alpha") == 1.0:
+        pytest.skip("torch accepts alpha = 1 (the squares are then never averaged in); npgrad refuses it")
+    with pytest.raises((ValueError, IndexError)):  # torch indexes a 1-tuple of betas: IndexError
+        getattr(torch.optim, name)(torch.nn.Linear(2, 1).parameters(), **kwargs)

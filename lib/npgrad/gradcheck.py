@@ -50,7 +50,7 @@ def gradcheck(fn: Callable[..., Tensor], *inputs, eps: float = 1e-6, atol: float
         if x.data.size and excess.max() > worst_excess:
             j = np.unravel_index(np.argmax(excess), excess.shape)
             worst_excess = excess[j]
-            rel = error[j] / np.abs(numeric[j]) if numeric[j] else float(error[j] > 0) * np.inf
+            rel = error[j] / np.abs(numeric[j]) if numeric[j] else (np.inf if error[j] else 0.0)
             where = f"input {i}, element {tuple(int(k) for k in j)}"
             result = GradcheckResult(bool(worst_excess <= 0), float(error[j]), float(rel), where)
     if raise_exception and not result.ok:
