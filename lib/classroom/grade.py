@@ -30,6 +30,7 @@ understand); 2 when it could not grade at all.
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import copy
 import csv
@@ -68,7 +69,11 @@ DEFAULT_MAX_OUTPUT = 1_000_000  # characters of output kept per notebook
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 MESSAGE_CHARS = 300  # of an error message, in the feedback
 NEEDS_A_LOOK = ("unreadable", "refused", "timed out", "crashed")
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
+# Exception names the feedback may quote: Python's own and the grader's; a class the student
+# defined could carry text in its name.
+SHOWN_ERRORS = frozenset(n for n, v in vars(builtins).items()
+                         if isinstance(v, type) and issubclass(v, BaseException)) | {"ReferenceUsedError"}
+CELL_TYPES = ("code", "markdown", "raw")
 COPY = re.compile(r"^(?P<stem>.*?)(?: \((?P<n>\d{1,4})\))?$")
 
 
@@ -248,7 +253,7 @@ def read_submission(path: Path) -> NotebookNode:
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
         for cell in nb.cells:
-            if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in CELL_TYPES:
                 raise ValueError("a cell without a cell type and a text source")
     except UnicodeError as error:
         raise Unreadable(f"{path.name} is not valid UTF-8 text ({type(error).__name__})") from None
@@ -415,7 +420,7 @@ def grade_submission(assignment: Assignment, found: Found, limits: sandbox.Limit
             gid = grade_id(cell)
             if gid not in test_records:
                 why = {"timed out": f"the notebook reached its time limit ({limits.timeout:g} s)",
-                       "crashed": f"the notebook crashed ({outcome.detail})"}.get(status, "the notebook stopped")
+                       "crashed": f"the notebook crashed ({outcome.detail})"}.get(status, "it stopped")
                 tests.append(TestResult(gid, 0.0, full, False, f"not run: {why}"))
                 continue
             passed, message = assignment.get_judge().verdict(cell, test_records[gid])
@@ -436,7 +441,7 @@ def _notes(nb: NotebookNode, cells: dict[int, dict], outcome: sandbox.Outcome, l
         record = cells.get(number, {})
         if not is_test_cell(cell) and record.get("status") == "error":
             name = record.get("ename")
-            name = name if isinstance(name, str) and IDENTIFIER.match(name) else "an exception"
+            name = name if name in SHOWN_ERRORS else "an exception"
             errors.append(f"code cell {number + 1} raised {name}")
         number += 1
     notes = errors[:limit] + ([f"... and {len(errors) - limit} more"] if len(errors) > limit else [])
@@ -483,7 +488,8 @@ def _unscored(source: NotebookNode, found: Found, status: str, reason: str) -> A
     tests = [TestResult(grade_id(c), 0.0, float(c.metadata.nbgrader.points), False, reason)
              for c in source.cells if is_test_cell(c)]
     file = found.path.name if found.path else ""
-    return AssignmentResult(found.student, found.assignment, status, tests, found.notes + [reason], 0.0, "", file)
+    return AssignmentResult(found.student, found.assignment, status, tests, found.notes + [reason],
+                            0.0, "", file)
 
 
 def _data_dir() -> Path | None:
@@ -517,10 +523,12 @@ def grade_all(submissions_dir: str | Path, source_dir: str | Path, out_dir: str 
                                            f"the grader failed on it: {error_line(error)}"), None
                 results.append(result)
                 if nb is not None:
-                    _write(Path(out_dir) / "autograded" / _slug(student) / f"{name}.ipynb", nbformat.writes(nb))
+                    path = Path(out_dir) / "autograded" / _slug(student) / f"{name}.ipynb"
+                    _write(path, nbformat.writes(nb))
                 log(f"{result.student}/{name}: {result.points:g}/{result.max_points:g} "
                     f"({result.status}, {result.seconds:.1f} s, {result.isolation or 'not run'})")
-    write_reports(results, out_dir, {"isolation": isolation, "layout": layout.kind, "unknown": layout.unknown})
+    run = {"isolation": isolation, "layout": layout.kind, "unknown": layout.unknown}
+    write_reports(results, out_dir, run)
     return results, layout
 
 
@@ -569,7 +577,8 @@ def scores_json(results: Sequence[AssignmentResult]) -> dict:
     """{student: {points, max_points, assignments: {name: {status, points, ..., tests}}}}."""
     report: dict[str, dict] = {}
     for r in results:
-        entry = report.setdefault(_printable(r.student), {"points": 0.0, "max_points": 0.0, "assignments": {}})
+        entry = report.setdefault(_printable(r.student),
+                                  {"points": 0.0, "max_points": 0.0, "assignments": {}})
         entry["points"] += r.points
         entry["max_points"] += r.max_points
         entry["assignments"][r.assignment] = {
@@ -648,8 +657,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: not understood, not graded: {problem}", file=sys.stderr)
     look = [r for r in results if r.status in NEEDS_A_LOOK]
     for r in look:
-        print(f"needs a look: {_printable(r.student)}/{r.assignment}: {r.status} ({'; '.join(r.notes)[:200]})",
-              file=sys.stderr)
+        notes = "; ".join(r.notes)[:200]
+        print(f"needs a look: {_printable(r.student)}/{r.assignment}: {r.status} ({notes})", file=sys.stderr)
     isolation = sorted({r.isolation for r in results if r.isolation}) or ["none needed"]
     print(f"{len(results)} results ({layout.kind} layout), isolation: {', '.join(isolation)}; "
           f"reports in {out} ({time.monotonic() - start:.0f} s)")

@@ -20,6 +20,8 @@ import os
 import sys
 from typing import Any
 
+UNBOUND = object()  # a name a locked cell should have bound, and did not
+
 
 class CappedText:
     """A stdout/stderr that keeps at most `cap` characters in all, per cell."""
@@ -82,14 +84,17 @@ def main() -> int:
                 report["test"] = cell["test"]
                 with judge._mode("collect") as records:
                     report["probes"] = records
-                    _run(cell["source"], f"<hidden tests of {cell['test']}>", {**namespace, **kept})
+                    seen = {k: v for k, v in {**namespace, **kept}.items() if v is not UNBOUND}
+                    _run(cell["source"], f"<hidden tests of {cell['test']}>", seen)
             else:
                 result = _run(cell["source"], f"<cell {index + 1}>", namespace)
                 if result is not None:
                     report["result"] = repr(result)[:10_000]
                 if cell["kind"] == "locked":
-                    kept.update({n: namespace[n] for n in bound_names(cell["source"]) if n in namespace})
+                    kept.update({n: namespace.get(n, UNBOUND) for n in bound_names(cell["source"])})
         except BaseException as error:  # noqa: B036 - the student's code may raise anything
+            if cell["kind"] == "locked":  # what it did not bind stays unbound for the tests
+                kept.update({n: namespace.get(n, UNBOUND) for n in bound_names(cell["source"])})
             report.update(status="error", ename=type(error).__name__, evalue=str(error)[:2000])
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr

@@ -41,7 +41,7 @@ STREAM_BYTES = 64 * 1024  # of raw stdout/stderr (print() is captured per cell b
 @dataclass
 class Limits:
     timeout: float = 600.0  # seconds of wall-clock time per notebook
-    memory_mb: int = 3072  # address space; NumPy and OpenBLAS reserve more than they use
+    memory_mb: int = 2048  # address space (assignment 4's solution runs in 1536)
     processes: int = 64
     file_mb: int = 64  # largest file the submission may write
     tmp_mb: int = 256  # its /tmp (bubblewrap)
@@ -91,7 +91,8 @@ def _system_mounts() -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    for prefix in dict.fromkeys([sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parents[1])]):
+    interpreter = str(Path(sys.executable).resolve().parents[1])
+    for prefix in dict.fromkeys([sys.prefix, sys.base_prefix, interpreter]):
         if not prefix.startswith("/usr"):
             args += ["--ro-bind", prefix, prefix]
     return args
