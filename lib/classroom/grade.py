@@ -30,7 +30,6 @@ understand); 2 when it could not grade at all.
 from __future__ import annotations
 
 import argparse
-import builtins
 import contextlib
 import copy
 import csv
@@ -69,10 +68,6 @@ DEFAULT_MAX_OUTPUT = 1_000_000  # characters of output kept per notebook
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 MESSAGE_CHARS = 300  # of an error message, in the feedback
 NEEDS_A_LOOK = ("unreadable", "refused", "timed out", "crashed")
-# Exception names the feedback may quote: Python's own and the grader's; a class the student
-# defined could carry text in its name.
-SHOWN_ERRORS = frozenset(n for n, v in vars(builtins).items()
-                         if isinstance(v, type) and issubclass(v, BaseException)) | {"ReferenceUsedError"}
 CELL_TYPES = ("code", "markdown", "raw")
 COPY = re.compile(r"^(?P<stem>.*?)(?: \((?P<n>\d{1,4})\))?$")
 
@@ -201,7 +196,7 @@ def _flat(filename: str, assignments: Sequence[str]) -> tuple[str, str] | None:
         if name.endswith(assignment) and len(name) > len(assignment):
             student = name[: -len(assignment)].rstrip("_- .")
             if student and name[len(student)] in "_- .":
-                return student, stem
+                return student, stem[len(name) - len(assignment):]
     return None
 
 
@@ -441,7 +436,7 @@ def _notes(nb: NotebookNode, cells: dict[int, dict], outcome: sandbox.Outcome, l
         record = cells.get(number, {})
         if not is_test_cell(cell) and record.get("status") == "error":
             name = record.get("ename")
-            name = name if name in SHOWN_ERRORS else "an exception"
+            name = name if name in judge.SHOWN_ERRORS else "an exception"
             errors.append(f"code cell {number + 1} raised {name}")
         number += 1
     notes = errors[:limit] + ([f"... and {len(errors) - limit} more"] if len(errors) > limit else [])
@@ -537,7 +532,8 @@ def _select(sources: dict, assignments: Iterable[str] | None) -> list[str]:
         return list(sources)
     wanted = []
     for name in assignments:
-        matches = [s for s in sources if s == name or s.startswith(f"{name}_") or s.split("_", 1)[0] == name]
+        number = name.isdigit() and int(name)
+        matches = [s for s in sources if s == name or (number and s.split("_", 1)[0] == f"{number:02d}")]
         if len(matches) != 1:
             raise ValueError(f"--assignment {name}: matches {matches or 'none'} of {', '.join(sources)}")
         wanted.append(matches[0])

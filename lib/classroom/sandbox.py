@@ -112,11 +112,11 @@ def npgrad_locations() -> list[Path]:
 
 
 def _bwrap_args(lib_dir: Path, data_dir: Path | None, limits: Limits) -> list[str]:
+    # /tmp first: a Python or data folder under /tmp is then bound over it, not hidden by it.
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--clearenv", "--hostname", "sandbox", *_system_mounts(),
-            "--dev", "/dev", "--proc", "/proc",
+            "--clearenv", "--hostname", "sandbox", "--dev", "/dev", "--proc", "/proc",
             "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp", "--dir", "/tmp/work",
-            "--chdir", "/tmp/work", "--ro-bind", str(lib_dir), "/sandbox/lib"]
+            "--chdir", "/tmp/work", *_system_mounts(), "--ro-bind", str(lib_dir), "/sandbox/lib"]
     if (lib_dir / "npgrad").is_dir():
         for real in npgrad_locations():
             args += ["--ro-bind", str(lib_dir / "npgrad"), str(real)]
