@@ -511,7 +511,8 @@ def test_the_student_version_runs_its_stubs_raise_and_it_scores_zero(graded, nam
     for t in result.tests:
         assert t.message.startswith("SubmissionFailed: "), t.message
         assert t.message.endswith(f"your code raised {expected.get((name, t.test), 'NotImplementedError')}")
-    assert result.notes and all("raised NotImplementedError" in n or n.startswith("... and")
+    also = ("raised NameError",) if name == A4 else ()  # the cell that prints the missing model's accuracy
+    assert result.notes and all(n.endswith(("raised NotImplementedError", *also)) or n.startswith("... and")
                                 for n in result.notes)
 
 
