@@ -245,3 +245,18 @@ def test_withholding_a_name_npgrad_does_not_have_is_an_error(tmp_path):
 
     with pytest.raises(ValueError, match="npgrad.functional has no Nope"):
         withhold.copy_without(Path(npgrad.__path__[0]), ["npgrad.functional.Nope"], tmp_path)
+
+
+@pytest.mark.slow
+def test_the_fallback_isolation_grades_the_same_and_says_so(tmp_path):
+    """Where bubblewrap cannot run: a process group, limits, a private folder, a scrubbed environment."""
+    source = read_source(REPO / "assignments" / f"{NAMES[0]}.ipynb")
+    for who, version in (("right", "solutions"), ("stubs", "student")):
+        text = nbformat.writes(make_version(source, version))
+        touch(tmp_path / "submitted" / who / f"{NAMES[0]}.ipynb", text)
+    code = grade.main([str(tmp_path / "submitted"), "--assignment", "01", "--isolation", "fallback",
+                       "--out", str(tmp_path / "out"), "--timeout", "60"])
+    report = json.loads((tmp_path / "out" / "scores.json").read_text(encoding="utf-8"))
+    assert code == 0 and report["run"]["isolation"] == "fallback"
+    entries = {who: report["students"][who]["assignments"][NAMES[0]] for who in ("right", "stubs")}
+    assert [(e["points"], e["isolation"]) for e in entries.values()] == [(10, "fallback"), (0, "fallback")]

@@ -18,7 +18,7 @@ if ! "$VENV/bin/python" -c "import nbgrader, sys; sys.exit(nbgrader.__version__ 
     "$(grep -E '^numpy==' constraints.txt)" "$(grep -E '^scikit-learn==' constraints.txt)"
 fi
 
-export PYTHONPATH="$PWD/lib" NPGRAD_DATA="${NPGRAD_DATA:-$PWD/data}"
+export PATH="$VENV/bin:$PATH" PYTHONPATH="$PWD/lib" NPGRAD_DATA="${NPGRAD_DATA:-$PWD/data}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 work=$(mktemp -d /tmp/npgrad-nbgrader.XXXXXX)
 trap 'rm -rf "$work"' EXIT
