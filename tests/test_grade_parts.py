@@ -207,6 +207,10 @@ def test_a_model_crosses_as_its_weights_and_is_rebuilt_by_the_grader():
 
     with pytest.raises(wire.NotPlainData, match="a Mine: the grader rebuilds"):
         judge.model_state(Mine(nn.ReLU()))
+    huge = {"layer": "Sequential", "layers": [{"layer": "Linear", "weight": np.zeros((9000, 784), np.float32),
+                                                 "bias": None}]}
+    with pytest.raises(judge.SubmissionFailed, match="larger than the grader evaluates"):
+        judge.rebuild(huge)
     with pytest.raises(judge.SubmissionFailed, match="2-D float weight"):
         judge.rebuild({"layer": "Linear", "weight": np.ones(3), "bias": None})
 

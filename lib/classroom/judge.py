@@ -139,8 +139,34 @@ def model_state(module: Any) -> dict:
     raise wire.NotPlainData(f"an nn.{kind} layer, which the grader does not rebuild")
 
 
+MAX_PARAMETERS = 10_000_000  # a model the grader rebuilds and runs in its own process
+MAX_WIDTH = 8192
+
+
 def rebuild(state: Any, depth: int = 0) -> Any:
-    """The npgrad module that model_state described, built by the caller's own npgrad."""
+    """The npgrad module that model_state described, built by the caller's own npgrad.
+
+    At most MAX_PARAMETERS weights, no layer wider than MAX_WIDTH: the grader runs the model
+    in its own process, and a model handed back must not exhaust it.
+    """
+    if depth == 0:
+        sizes = _weight_shapes(state)
+        if sum(a * b + a for a, b in sizes) > MAX_PARAMETERS or any(max(s) > MAX_WIDTH for s in sizes):
+            raise SubmissionFailed(f"the model is larger than the grader evaluates ({MAX_PARAMETERS:,} "
+                                   f"parameters, layers of at most {MAX_WIDTH} units)")
+    return _rebuild(state, depth)
+
+
+def _weight_shapes(state: Any, depth: int = 0) -> list[tuple[int, int]]:
+    if not isinstance(state, dict) or depth > 10:
+        return []
+    if state.get("layer") == "Sequential" and isinstance(state.get("layers"), list):
+        return [s for layer in state["layers"][:1000] for s in _weight_shapes(layer, depth + 1)]
+    weight = state.get("weight")
+    return [tuple(weight.shape)] if state.get("layer") == "Linear" and getattr(weight, "ndim", 0) == 2 else []
+
+
+def _rebuild(state: Any, depth: int = 0) -> Any:
     import numpy as np
 
     import npgrad.nn as nn
@@ -149,7 +175,7 @@ def rebuild(state: Any, depth: int = 0) -> Any:
         raise SubmissionFailed("the model handed back is not a model description")
     kind = state.get("layer")
     if kind == "Sequential" and isinstance(state.get("layers"), list) and len(state["layers"]) < 1000:
-        return nn.Sequential(*[rebuild(s, depth + 1) for s in state["layers"]])
+        return nn.Sequential(*[_rebuild(s, depth + 1) for s in state["layers"]])
     if kind == "Linear":
         weight, bias = state.get("weight"), state.get("bias")
         if not (isinstance(weight, np.ndarray) and weight.ndim == 2 and weight.dtype.kind == "f"):
