@@ -10,9 +10,10 @@ capabilities. Where bwrap cannot run, the fallback is a new process group in a p
 temporary folder with a scrubbed environment: it still has the limits, but sees the files the
 grading account sees, so the report says which isolation was used.
 
-Limits (both ways): address space (RLIMIT_AS), CPU time (RLIMIT_CPU), processes (RLIMIT_NPROC,
-which Linux does not enforce for root: grade as an ordinary user), size of any file written,
-the wall-clock time, and the output kept.
+Limits (both ways): address space (RLIMIT_AS), CPU time (RLIMIT_CPU), processes and threads
+(RLIMIT_NPROC, counted per user, so set to 64 more than the grading account runs; Linux does not
+enforce it for root: grade as an ordinary user), size of any file written, the wall-clock time,
+and the output kept.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ STREAM_BYTES = 64 * 1024  # of raw stdout/stderr (print() is captured per cell b
 class Limits:
     timeout: float = 600.0  # seconds of wall-clock time per notebook
     memory_mb: int = 2048  # address space (assignment 4's solution runs in 1536)
-    processes: int = 64
+    processes: int = 64  # more than the grading account already runs
     file_mb: int = 64  # largest file the submission may write
     tmp_mb: int = 256  # its /tmp (bubblewrap)
     max_output: int = 1_000_000  # characters of printed output kept per notebook
@@ -136,12 +137,25 @@ def _environment(lib: str, home: str, data: str) -> dict[str, str]:
     return env
 
 
-def _limit(limits: Limits) -> None:
-    """In the child, before exec: the resource limits."""
+def running_tasks() -> int:
+    """Processes and threads this user runs now: RLIMIT_NPROC counts them all, not the sandbox's."""
+    uid, count = os.getuid(), 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(entry / "task"))
+            except OSError:
+                pass
+    return count
+
+
+def _limit(limits: Limits, tasks: int) -> None:
+    """In the child, before exec: the resource limits (processes: `processes` more than `tasks`)."""
     mb = 2**20
     cpu = int(limits.timeout) + 5
     for which, value in ((resource.RLIMIT_AS, limits.memory_mb * mb), (resource.RLIMIT_CPU, cpu),
-                         (resource.RLIMIT_NPROC, limits.processes), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_NPROC, tasks + limits.processes), (resource.RLIMIT_CORE, 0),
                          (resource.RLIMIT_FSIZE, limits.file_mb * mb), (resource.RLIMIT_NOFILE, 256)):
         soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
@@ -151,6 +165,7 @@ def _limit(limits: Limits) -> None:
 def run(job: dict, lib_dir: Path, limits: Limits, isolation: str, data_dir: Path | None = None) -> Outcome:
     """Run classroom.runner on the job, isolated; what it handed back and how it ended."""
     start = time.monotonic()
+    tasks = running_tasks()
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryDirectory(prefix="classroom-run-") as private:
         os.chmod(private, 0o700)
@@ -163,7 +178,7 @@ def run(job: dict, lib_dir: Path, limits: Limits, isolation: str, data_dir: Path
             cwd = private
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, pass_fds=(write_fd,), env=env, cwd=cwd,
-                                   start_new_session=True, preexec_fn=lambda: _limit(limits))
+                                   start_new_session=True, preexec_fn=lambda: _limit(limits, tasks))
         os.close(write_fd)
         readers = {name: _Reader(stream, cap) for name, stream, cap in (
             ("channel", os.fdopen(read_fd, "rb"), CHANNEL_BYTES),
