@@ -67,19 +67,24 @@ execute: venv data
 # The student, solutions and instructor versions under _build/assignments, and the student
 # copies the book shows (assignments/student; tests/test_assignments.py checks they are current).
 assignments: venv
-	$(PY) -m npgrad.assign assignments _build/assignments
-	$(PY) -m npgrad.assign assignments assignments/student --only student
+	$(PY) -m classroom.assign assignments _build/assignments
+	$(PY) -m classroom.assign assignments assignments/student --only student
 
 # Re-run the source (instructor) notebooks in place in the fixed environment, then regenerate.
 execute-assignments: venv data
 	$(PINNED) $(PY) tools/execute_notebooks.py assignments/*.ipynb
 	$(MAKE) assignments
 
-# Grade handed-in notebooks offline: make grade SUBMISSIONS=path/to/submitted [TIMEOUT=600]
+# Grade handed-in notebooks offline, each in a sandbox (bubblewrap where it runs):
+#   make grade SUBMISSIONS=path/to/submitted [TIMEOUT=600] [GRADE_ARGS='--assignment 02 --student alice']
+# Needs only the classroom extra (pip install -e '.[classroom]'; .venv's Python if there is one,
+# else $(PYTHON)), and MNIST (make data) for assignment 4, which trains on it.
 SUBMISSIONS ?= submitted
 TIMEOUT ?= 600
-grade: venv data
-	$(PINNED) $(PY) -m npgrad.grade $(SUBMISSIONS) --out _build/grades --timeout $(TIMEOUT)
+GRADE_ARGS ?=
+grade: PY = $(or $(wildcard $(BIN)/python),$(PYTHON))
+grade:
+	$(PINNED) $(PY) -m classroom.grade $(SUBMISSIONS) --out _build/grades --timeout $(TIMEOUT) $(GRADE_ARGS)
 
 # Time npgrad against hand-written NumPy and PyTorch (when installed), what each speed choice is
 # worth, and where the time goes: Markdown tables in benchmarks/, shown by the book's last chapter.

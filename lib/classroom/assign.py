@@ -17,7 +17,7 @@ The versions, each a function of the source alone:
   (to hand out after the deadline: the hidden tests stay reusable);
 - ``instructor``: the source itself, checked (solutions and hidden tests, markers kept).
 
-Command line: ``python -m npgrad.assign SOURCE_DIR OUT_DIR`` writes OUT_DIR/student,
+Command line: ``python -m classroom.assign SOURCE_DIR OUT_DIR`` writes OUT_DIR/student,
 OUT_DIR/solutions and OUT_DIR/instructor; ``--only student`` writes one version
 straight into OUT_DIR; ``--check`` only reports whether OUT_DIR is up to date.
 """
@@ -311,8 +311,8 @@ def stale(source_dir: str | Path, out_dir: str | Path, version: str) -> list[str
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m npgrad.assign SOURCE_DIR OUT_DIR [--only VERSION] [--check]`."""
-    parser = argparse.ArgumentParser(prog="python -m npgrad.assign", description=__doc__.split("\n")[0])
+    """`python -m classroom.assign SOURCE_DIR OUT_DIR [--only VERSION] [--check]`."""
+    parser = argparse.ArgumentParser(prog="python -m classroom.assign", description=__doc__.split("\n")[0])
     parser.add_argument("source_dir", help="folder of source (instructor) notebooks, e.g. assignments")
     parser.add_argument("out_dir", help="where to write the versions, e.g. _build/assignments")
     parser.add_argument("--only", choices=sorted(VERSIONS),
@@ -338,7 +338,7 @@ def _run(source_dir: str, jobs: list[tuple[str, Path]], check_only: bool) -> int
         for reason in reasons:
             print(reason, file=sys.stderr)
         if reasons:
-            print(f"regenerate: python -m npgrad.assign {source_dir} OUT_DIR [--only V]", file=sys.stderr)
+            print(f"regenerate: python -m classroom.assign {source_dir} OUT_DIR [--only V]", file=sys.stderr)
         return 1 if reasons else 0
     for version, out in jobs:
         written = generate(source_dir, out, version)
