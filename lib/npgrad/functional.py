@@ -443,9 +443,10 @@ class LogSumExp(Function):
     def forward(self, x):
         x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         m = np.max(x, axis=self.dim, keepdims=True)
-        m[~np.isfinite(m)] = 0
-        lse = m + np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
-        self.softmax = np.exp(x - lse)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, inf - inf = nan
+            lse = m + np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
+            self.softmax = np.exp(x - lse)
         return lse if self.keepdim else np.squeeze(lse, axis=self.dim)
 
     def backward(self, grad):

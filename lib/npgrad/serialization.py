@@ -44,7 +44,7 @@ def _read_member(path, archive: zipfile.ZipFile, name: str) -> tuple[str, np.nda
     """One member of the archive as (key, array); refused unless it is a plain .npy array."""
     refusal = (
         f"load: {path} holds {name!r}, which is not a plain .npy array (npgrad.save writes only "
-        "those; a torch.save checkpoint or a pickle is refused, never run)"
+        "those; a torch.save checkpoint or pickled objects are refused, never run)"
     )
     if not name.endswith(".npy"):
         raise ValueError(refusal)
