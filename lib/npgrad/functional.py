@@ -82,14 +82,16 @@ class Div(Broadcasting):
 
 
 class Maximum(Broadcasting):
-    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch."""
+    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch (and
+    where one is NaN, both get all of it)."""
 
     def forward(self, a, b):
-        self.share = ((a > b) + 0.5 * (a == b)).astype(np.result_type(a, b))
+        half = np.where(a == b, 0.5, 1.0).astype(a.dtype, copy=False)
+        self.share_a, self.share_b = half * ~(a < b), half * ~(a > b)
         return np.maximum(a, b)
 
     def backward(self, grad):
-        return grad * self.share, grad * (1 - self.share)
+        return grad * self.share_a, grad * self.share_b
 
 
 class Neg(Function):
@@ -112,12 +114,19 @@ class Pow(Function):
         if x.dtype.kind in "biu" and isinstance(self.p, float):
             x = x.astype(DEFAULT_DTYPE)  # a float power of integers: DEFAULT_DTYPE, as in PyTorch
         self.x = x
-        return x**self.p
+        return _power(x, self.p)
 
     def backward(self, grad):
         if self.p == 0:
             return np.zeros_like(grad)  # x**0 = 1 is constant, also at x = 0 where x**-1 is inf
-        return grad * self.p * self.x ** (self.p - 1)
+        return grad * self.p * _power(self.x, self.p - 1)
+
+
+def _power(x: np.ndarray, p: float) -> np.ndarray:
+    """x**p; the powers 0.5 and -0.5 as sqrt and 1/sqrt, as PyTorch (sqrt(-inf) is NaN, not inf)."""
+    if p == 0.5:
+        return np.sqrt(x)
+    return 1 / np.sqrt(x) if p == -0.5 else x**p
 
 
 class Cast(Function):
@@ -267,7 +276,7 @@ class Abs(Function):
     """|x|; the gradient at 0 is taken as 0, as in PyTorch."""
 
     def forward(self, x):
-        self.sign = np.sign(x)
+        self.sign = np.where(np.isnan(x), 0, np.sign(x))  # PyTorch's sign of NaN is 0
         return np.abs(x)
 
     def backward(self, grad):
@@ -296,8 +305,8 @@ class Clamp(Function):
 
 class ReLU(Function):
     def forward(self, x):
-        self.positive = x > 0
-        return x * self.positive
+        self.positive = ~(x <= 0)  # NaN passes its gradient on, as in PyTorch
+        return np.maximum(x, 0)  # relu(-inf) = 0 and relu(nan) = nan
 
     def backward(self, grad):
         return grad * self.positive
@@ -762,7 +771,8 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
 
 
 class BCEWithLogits(Function):
-    """loss = max(x, 0) - x t + log(1 + exp(-|x|));  d loss / dx = sigmoid(x) - t."""
+    """loss = (1 - t) x - log sigmoid(x), log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|));
+    d loss / dx = sigmoid(x) - t. (PyTorch's formula, so also its values at x = +-inf.)"""
 
     def __init__(self, target, reduction="mean"):
         self.target, self.reduction = target, reduction
@@ -770,7 +780,8 @@ class BCEWithLogits(Function):
     def forward(self, x):
         t = self.target.astype(x.dtype, copy=False)
         self.sig_minus_t = 0.5 * (1 + np.tanh(0.5 * x)) - t
-        return _reduce(np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x))), self.reduction)
+        log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        return _reduce((1 - t) * x - log_sigmoid, self.reduction)
 
     def backward(self, grad):
         return _unreduce(grad, self.sig_minus_t.size, self.reduction) * self.sig_minus_t

@@ -37,7 +37,9 @@ def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
         with zipfile.ZipFile(path) as archive:
             return OrderedDict(_read_member(path, archive, name) for name in archive.namelist())
     except (OSError, zipfile.BadZipFile) as err:
-        raise ValueError(f"load: {path} is damaged ({err}); save the state_dict again with npgrad.save") from None
+        raise ValueError(
+            f"load: {path} is damaged ({err}); save the state_dict again with npgrad.save"
+        ) from None
 
 
 def _read_member(path, archive: zipfile.ZipFile, name: str) -> tuple[str, np.ndarray]:
