@@ -96,6 +96,22 @@ class Graph:
         self.nodes.append(pair)
         return pair
 
+    def leaf_like(self, node: tuple[Tensor, torch.Tensor]) -> tuple[Tensor, torch.Tensor]:
+        """A new leaf holding a copy of node's values, in each library: exact ties with node."""
+        pair = (Tensor(node[0].data.copy(), requires_grad=True), node[1].detach().clone().requires_grad_())
+        self.leaves.append(pair)
+        return pair
+
+    def integer_node(self) -> None:
+        """An integer tensor combined with a Python number (PyTorch: float32 for a float), as a node."""
+        c = self.int_tensor(self.choice([(), (3,), (2, 3)]))
+        number = self.python_number(nonzero=True)
+        symbol = self.choice([operator.add, operator.sub, operator.mul, operator.truediv, operator.pow])
+        number = abs(number) if symbol is operator.pow else number  # integers to negative powers: refused
+        swap = symbol is not operator.pow and self.rng.random() < 0.5
+        with np.errstate(all="ignore"):  # 1 / 0 is inf in both
+            self.nodes.append(tuple(symbol(number, t) if swap else symbol(t, number) for t in c))
+
     def pick(self, ok: Callable[[np.ndarray], bool] = lambda x: True):
         """A random earlier node whose value satisfies ok, or None."""
         candidates = [pair for pair in self.nodes if ok(pair[0].data)]
@@ -262,6 +278,10 @@ def maximum_along(g, name):
     if g.rng.random() < 0.3:
         return (lambda L, x: L.max(x)), [a]
     dim, keepdim = int(g.rng.integers(-a[0].ndim, a[0].ndim)), bool(g.rng.random() < 0.5)
+    if g.rng.random() < 0.4:  # ties between two leaves: the first index alone gets the gradient
+        twin = g.leaf_like(a)
+        return (lambda L, x, y: L.max(L.stack([x, y], dim % a[0].ndim), dim % a[0].ndim, keepdim).values,
+                [a, twin])
     return (lambda L, x: L.max(x, dim, keepdim).values), [a]
 
 
@@ -401,6 +421,8 @@ def build(seed: int, mixed: bool = False) -> tuple[Graph, Counter]:
     g, ran = Graph(seed, mixed), Counter()
     for _ in range(int(g.rng.integers(1, 3))):
         g.leaf(g.choice([(), (3,), (2, 3), (3, 1), (2, 3, 2), (4, 3)]))
+    if mixed and g.rng.random() < 0.5:
+        g.integer_node()
     names = sorted(FUZZ)  # a dict's order, not a set's: the same graphs on every run
     attempts = 0
     while sum(ran.values()) < STEPS and attempts < 10 * STEPS:
@@ -410,16 +432,17 @@ def build(seed: int, mixed: bool = False) -> tuple[Graph, Counter]:
         if step is None:
             continue
         fn, operands = step
+        if mixed:  # PyTorch refuses some mixes of dtypes (float32 @ float64, softmax of integers)
+            try:
+                theirs = fn(THEIRS, *[pair[1] for pair in operands])
+            except (RuntimeError, TypeError):
+                continue
         with np.errstate(all="ignore"):
             ours = fn(OURS, *[pair[0] for pair in operands])
         if not _usable(ours):
-            continue  # dropped before PyTorch sees it: nothing uses it
-        try:
+            continue  # dropped: nothing uses it
+        if not mixed:
             theirs = fn(THEIRS, *[pair[1] for pair in operands])
-        except RuntimeError:  # PyTorch refuses some mixes of dtypes (matmul of float32 and float64)
-            if not mixed:
-                raise
-            continue
         g.nodes.append((ours, theirs))
         g.used.update(id(pair[0]) for pair in operands)
         ran[name] += 1
