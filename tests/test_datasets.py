@@ -24,7 +24,7 @@ from npgrad.datasets import (
     SourceError,
     UnsafePickleError,
 )
-from npgrad.idx import IDXError, encode_idx, parse_idx
+from npgrad.idx import IDXError, encode_idx, parse_idx, read_idx
 
 FILENAMES = datasets.FILENAMES
 
@@ -137,6 +137,15 @@ def test_idx_truncated_file(cut):
 def test_idx_trailing_bytes():
     with pytest.raises(IDXError, match="trailing"):
         parse_idx(encode_idx(np.zeros(4, dtype=np.uint8)) + b"\x00", name="x")
+
+
+def test_read_idx_of_a_truncated_gz_names_the_file(tmp_path):
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(encode_idx(np.zeros(100, dtype=np.uint8)))[:-10])
+    with pytest.raises(IDXError, match=r"train-labels-idx1-ubyte\.gz: not a complete gzip file"):
+        read_idx(path)
+    path.write_bytes(gzip.compress(encode_idx(np.arange(5, dtype=np.uint8))))
+    np.testing.assert_array_equal(read_idx(path), np.arange(5))
 
 
 def test_images_and_labels_of_different_lengths(tmp_path):

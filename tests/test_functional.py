@@ -98,7 +98,9 @@ def classification(draw, probabilities=False):
     n, q = draw(st.integers(1, 4)), draw(st.integers(2, 4))
     reduction = draw(st.sampled_from(["mean", "sum", "none"]))
     rng = np.random.default_rng(draw(st.integers(0, 100)))
-    target = rng.dirichlet(np.ones(q), n) if probabilities else rng.integers(0, q, n)
+    # probabilities: non-negative rows of any sum (some all zero), as PyTorch allows
+    probs = rng.uniform(0, 1, (n, q)) * (rng.random((n, 1)) < 0.8)
+    target = probs if probabilities else rng.integers(0, q, n)
     return ((n, q),), {"target": target, "reduction": reduction}
 
 
@@ -120,6 +122,7 @@ class Op:
     shapes: st.SearchStrategy  # hypothesis-generated (shapes, kw)
     domain: list[Callable] = field(default_factory=lambda: [anywhere, anywhere, anywhere])
     needs_grad: tuple[bool, ...] | None = None  # which inputs are differentiated (default all)
+    edges: list = field(default_factory=list)  # (arrays, kw): zeros, infinities, NaN; vs PyTorch
 
     def __repr__(self) -> str:
         return self.name
@@ -138,67 +141,104 @@ def _cross_entropy_torch(x, target, reduction):
     return TF.cross_entropy(x, target, reduction=reduction)
 
 
+# Edge values: every pair of them for binary ops, each of them for unary ones.
+EDGE = np.array([0.0, -0.0, 1.0, -2.5, np.inf, -np.inf, np.nan])
+PAIRS = [((EDGE[:, None], EDGE[None, :]), {})]
+EACH = [((EDGE,), {})]
+ROWS = np.array([[-np.inf, -np.inf, -np.inf], [np.inf, 1.0, -np.inf], [0.0, -np.inf, 2.0],
+                 [np.nan, 0.0, 1.0], [0.0, 0.0, 0.0], [1.0, 3.0, 3.0]])  # ties in the last two
+ON_ROWS = [((ROWS,), {"dim": d}) for d in (0, 1)]
+RESHAPE = [((ROWS,), {})]
+LOGITS = np.array([[0.0, -np.inf, 1.0], [2.0, 0.0, -np.inf], [0.0, 0.0, 0.0], [np.inf, 0.0, 1.0]])
+LOGIT_PROBS = np.array([[1.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
 BCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((1,), (2, 1))]
 UNARY = [(((3, 4),), {}), (((),), {}), (((2, 3, 2),), {})]
 RED = [((3, 4), {"dim": None}), ((3, 4), {"dim": 1, "keepdim": True}), ((2, 3, 4), {"dim": 0}),
        ((2, 3, 4), {"dim": (0, 2)}), ((2, 3, 4), {"dim": -1, "keepdim": False})]
 
 OPS = [
-    Op("add", lambda a, b: a + b, lambda a, b: a + b, [(s, {}) for s in BCAST], binary()),
-    Op("sub", lambda a, b: a - b, lambda a, b: a - b, [(s, {}) for s in BCAST], binary()),
-    Op("mul", lambda a, b: a * b, lambda a, b: a * b, [(s, {}) for s in BCAST], binary()),
+    Op("add", lambda a, b: a + b, lambda a, b: a + b, [(s, {}) for s in BCAST], binary(),
+       edges=PAIRS),
+    Op("sub", lambda a, b: a - b, lambda a, b: a - b, [(s, {}) for s in BCAST], binary(),
+       edges=PAIRS),
+    Op("mul", lambda a, b: a * b, lambda a, b: a * b, [(s, {}) for s in BCAST], binary(),
+       edges=PAIRS),
     Op("div", lambda a, b: a / b, lambda a, b: a / b, [(s, {}) for s in BCAST], binary(),
-       [anywhere, off_zero]),
-    Op("maximum", F.maximum, lambda a, b: torch.maximum(a, b), [(s, {}) for s in BCAST], binary()),
-    Op("neg", lambda x: -x, lambda x: -x, UNARY, unary()),
+       [anywhere, off_zero],
+       edges=PAIRS),
+    Op("maximum", F.maximum, lambda a, b: torch.maximum(a, b), [(s, {}) for s in BCAST], binary(),
+       edges=PAIRS),
+    Op("neg", lambda x: -x, lambda x: -x, UNARY, unary(),
+       edges=EACH),
     Op("pow", lambda x, exponent: x**exponent, lambda x, exponent: x**exponent,
        [(((3, 4),), {"exponent": 2}), (((3,),), {"exponent": -1.5}), (((2, 2),), {"exponent": 0.5})],
-       unary().map(lambda c: (c[0], {"exponent": 2.5})), [positive]),
+       unary().map(lambda c: (c[0], {"exponent": 2.5})), [positive],
+       edges=[((EDGE,), {"exponent": p}) for p in (0, 1, 2, 3, 0.5, 1.5, -1, -0.5, 0.0)]),
     Op("matmul", lambda a, b: a @ b, lambda a, b: a @ b,
        [(((3, 4), (4, 2)), {}), (((2, 3, 4), (4, 5)), {}), (((2, 1, 3, 4), (3, 4, 2)), {}),
-        (((4,), (4, 3)), {}), (((2, 3, 4), (4,)), {})], matmuls()),
+        (((4,), (4, 3)), {}), (((2, 3, 4), (4,)), {})], matmuls(),
+       edges=[((np.zeros((2, 3)), np.zeros((3, 2))), {})]),
     Op("linear", F.linear, TF.linear if TF else None,
        [(((5, 3), (4, 3), (4,)), {}), (((2, 5, 3), (4, 3), (4,)), {}), (((3,), (2, 3), (2,)), {})],
        st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)).map(
-           lambda t: (((t[0], t[1]), (t[2], t[1]), (t[2],)), {}))),
-    Op("exp", F.exp, torch.exp if torch else None, UNARY, unary()),
-    Op("log", F.log, torch.log if torch else None, UNARY, unary(), [positive]),
-    Op("sqrt", F.sqrt, torch.sqrt if torch else None, UNARY, unary(), [positive]),
-    Op("abs", F.abs, torch.abs if torch else None, UNARY, unary(), [off_zero]),
+           lambda t: (((t[0], t[1]), (t[2], t[1]), (t[2],)), {})),
+       edges=[((np.zeros((2, 3)), np.zeros((4, 3)), np.zeros(4)), {})]),
+    Op("exp", F.exp, torch.exp if torch else None, UNARY, unary(),
+       edges=EACH),
+    Op("log", F.log, torch.log if torch else None, UNARY, unary(), [positive],
+       edges=EACH),
+    Op("sqrt", F.sqrt, torch.sqrt if torch else None, UNARY, unary(), [positive],
+       edges=EACH),
+    Op("abs", F.abs, torch.abs if torch else None, UNARY, unary(), [off_zero],
+       edges=EACH),
     Op("clamp", F.clamp, lambda x, min, max: torch.clamp(x, min, max),  # noqa: A006
        [(((3, 4),), {"min": -0.5, "max": 0.7}), (((5,),), {"min": 0.1, "max": None}),
         (((5,),), {"min": None, "max": 0.2})],
-       unary().map(lambda c: (c[0], {"min": -0.5, "max": 0.5}))),
-    Op("relu", F.relu, torch.relu if torch else None, UNARY, unary(), [off_zero]),
-    Op("sigmoid", F.sigmoid, torch.sigmoid if torch else None, UNARY, unary()),
-    Op("tanh", F.tanh, torch.tanh if torch else None, UNARY, unary()),
-    Op("sum", F.sum, _tsum, [((s,), kw) for s, kw in RED], reduction()),
+       unary().map(lambda c: (c[0], {"min": -0.5, "max": 0.5})),
+       edges=[((EDGE,), {"min": -2.5, "max": 1.0}), ((EDGE,), {"min": 0.0, "max": None})]),
+    Op("relu", F.relu, torch.relu if torch else None, UNARY, unary(), [off_zero],
+       edges=EACH),
+    Op("sigmoid", F.sigmoid, torch.sigmoid if torch else None, UNARY, unary(),
+       edges=EACH),
+    Op("tanh", F.tanh, torch.tanh if torch else None, UNARY, unary(),
+       edges=EACH),
+    Op("sum", F.sum, _tsum, [((s,), kw) for s, kw in RED], reduction(),
+       edges=ON_ROWS),
     Op("mean", F.mean, lambda x, dim=None, keepdim=False: torch.mean(x, dim=dim, keepdim=keepdim),
-       [((s,), kw) for s, kw in RED], reduction()),
+       [((s,), kw) for s, kw in RED], reduction(),
+       edges=ON_ROWS),
     Op("amax", F.amax,
        lambda x, dim=None, keepdim=False: torch.amax(x, dim=_all_dims(x, dim), keepdim=keepdim),
-       [((s,), kw) for s, kw in RED], reduction()),
+       [((s,), kw) for s, kw in RED], reduction(),
+       edges=ON_ROWS + [((ROWS,), {"dim": None})]),
     Op("max_dim", lambda x, dim: F.max(x, dim).values, lambda x, dim: torch.max(x, dim).values,
-       [(((3, 4),), {"dim": 1}), (((2, 3, 4),), {"dim": 0})], reduction(dim_required=True)),
+       [(((3, 4),), {"dim": 1}), (((2, 3, 4),), {"dim": 0})], reduction(dim_required=True),
+       edges=ON_ROWS),
     Op("logsumexp", F.logsumexp,
        lambda x, dim=None, keepdim=False: torch.logsumexp(x, dim=_all_dims(x, dim), keepdim=keepdim),
-       [((s,), kw) for s, kw in RED], reduction()),
+       [((s,), kw) for s, kw in RED], reduction(),
+       edges=ON_ROWS),
     Op("softmax", F.softmax, lambda x, dim: torch.softmax(x, dim),
        [(((3, 4),), {"dim": -1}), (((3, 4),), {"dim": 0}), (((2, 3, 4),), {"dim": 1})],
-       reduction(dim_required=True)),
+       reduction(dim_required=True),
+       edges=ON_ROWS),
     Op("log_softmax", F.log_softmax, lambda x, dim: torch.log_softmax(x, dim),
        [(((3, 4),), {"dim": -1}), (((3, 4),), {"dim": 0}), (((2, 3, 4),), {"dim": 1})],
-       reduction(dim_required=True)),
+       reduction(dim_required=True),
+       edges=ON_ROWS),
     Op("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
        [(((3, 4),), {"shape": (2, 6)}), (((2, 3, 4),), {"shape": (4, -1)}), (((6,),), {"shape": (1, 2, 3)})],
        unary().map(lambda c: (c[0], {"shape": (-1,)}))),
     Op("flatten", lambda x: x.flatten(), lambda x: x.flatten(), [(((3, 4),), {}), (((2, 3, 4),), {})],
-       unary()),
+       unary(),
+       edges=RESHAPE),
     Op("permute", lambda x, dims: x.permute(*dims), lambda x, dims: x.permute(*dims),
        [(((2, 3, 4),), {"dims": (2, 0, 1)}), (((3, 4),), {"dims": (1, 0)})], permutations()),
     Op("transpose", lambda x: x.transpose(0, 1), lambda x: x.transpose(0, 1),
        [(((3, 4),), {}), (((2, 3, 4),), {})],
-       hnp.array_shapes(min_dims=2, max_dims=3, **small).map(lambda s: ((s,), {}))),
+       hnp.array_shapes(min_dims=2, max_dims=3, **small).map(lambda s: ((s,), {})),
+       edges=RESHAPE),
     Op("getitem", lambda x, index: x[index], lambda x, index: x[_torch_index(index)],
        [(((4, 3),), {"index": 1}), (((4, 3),), {"index": (slice(1, 3), 2)}),
         (((4, 3),), {"index": np.array([0, 2, 2, 3])}),
@@ -206,19 +246,26 @@ OPS = [
         (((2, 4, 3),), {"index": (slice(None), np.array([3, 0, 3]))})],
        indexings() | fancy_indexings()),
     Op("cat", lambda *xs, dim: F.cat(xs, dim), lambda *xs, dim: torch.cat(xs, dim),
-       [(((2, 3), (4, 3), (1, 3)), {"dim": 0}), (((2, 3), (2, 1), (2, 2)), {"dim": 1})], joins()),
+       [(((2, 3), (4, 3), (1, 3)), {"dim": 0}), (((2, 3), (2, 1), (2, 2)), {"dim": 1})], joins(),
+       edges=[((ROWS, ROWS[:2]), {"dim": 0})]),
     Op("stack", lambda *xs, dim: F.stack(xs, dim), lambda *xs, dim: torch.stack(xs, dim),
-       [(((2, 3), (2, 3)), {"dim": 0}), (((2, 3), (2, 3), (2, 3)), {"dim": 2})], joins()),
+       [(((2, 3), (2, 3)), {"dim": 0}), (((2, 3), (2, 3), (2, 3)), {"dim": 2})], joins(),
+       edges=[((ROWS, ROWS), {"dim": 1})]),
     Op("cross_entropy", F.cross_entropy, _cross_entropy_torch,
        [(((4, 3),), {"target": np.array([0, 2, 1, 2]), "reduction": r}) for r in ("mean", "sum", "none")]
-       + [(((3, 4),), {"target": np.full((3, 4), 0.25), "reduction": "mean"})],
-       classification() | classification(probabilities=True)),
+       + [(((3, 4),), {"target": np.full((3, 4), 0.25), "reduction": "mean"}),
+          (((3, 4),), {"target": np.array([[0.0] * 4, [0.5, 0, 1, 2], [0, 0, 0.3, 0]]), "reduction": "sum"})],
+       classification() | classification(probabilities=True),
+       edges=[((LOGITS,), {"target": np.array([2, 1, 0, 1]), "reduction": "none"}),
+              ((LOGITS,), {"target": LOGIT_PROBS, "reduction": "sum"})]),
     Op("bce_with_logits", F.binary_cross_entropy_with_logits,
        lambda x, t, reduction: TF.binary_cross_entropy_with_logits(x, t, reduction=reduction),
        [(((4, 3), (4, 3)), {"reduction": r}) for r in ("mean", "sum", "none")], same_shapes(),
-       [anywhere, lambda t: 1 / (1 + np.exp(-t))], needs_grad=(True, False)),
+       [anywhere, lambda t: 1 / (1 + np.exp(-t))], needs_grad=(True, False),
+       edges=[((EDGE[:, None] * np.ones(3), np.tile([0.0, 0.5, 1.0], (7, 1))), {"reduction": "none"})]),
     Op("mse_loss", F.mse_loss, lambda a, b, reduction: TF.mse_loss(a, b, reduction=reduction),
-       [(((4, 3), (4, 3)), {"reduction": r}) for r in ("mean", "sum", "none")], same_shapes()),
+       [(((4, 3), (4, 3)), {"reduction": r}) for r in ("mean", "sum", "none")], same_shapes(),
+       edges=[((EDGE[:, None] * np.ones(7), EDGE[None, :] * np.ones((7, 1))), {"reduction": "none"})]),
 ]
 
 
@@ -294,3 +341,105 @@ def test_every_public_op_is_in_the_table():
     functions = {n for n, v in vars(F).items() if callable(v) and not isinstance(v, type)
                  and getattr(v, "__module__", "") == F.__name__ and not n.startswith("_")}
     assert functions - tested == set()
+
+
+# --------------------------------------------------------------------------- cases PyTorch decides
+
+
+def test_cross_entropy_refuses_integer_logits():
+    with pytest.raises(TypeError, match=r"cross_entropy: logits must be floating point, got dtype int64"):
+        F.cross_entropy(Tensor([[1, 2, 3]]), np.array([0]))
+    with pytest.raises(TypeError, match=r"logits must be floating point"):
+        F.binary_cross_entropy_with_logits(Tensor([1, 0]), np.array([1.0, 0.0]))
+
+
+def test_cross_entropy_with_probability_rows_of_any_sum_is_minus_t_dot_log_softmax():
+    z = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [0.0, 0.0, 1.0]])
+    t = np.array([[0.0, 0.0, 0.0], [0.2, 0.3, 1.5], [0.5, 0.0, 0.0]])  # sums 0, 2, 0.5
+    logits = Tensor(z, requires_grad=True)
+    loss = F.cross_entropy(logits, t, reduction="none")
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(loss.data, -(t * log_p).sum(axis=1), rtol=1e-14)
+    assert loss.data[0] == 0  # an all-zero row costs nothing (it was log 3)
+    loss.backward(np.array([1.0, 2.0, 3.0]))
+    softmax = np.exp(log_p)
+    expected = np.array([[1.0], [2.0], [3.0]]) * (softmax * t.sum(axis=1, keepdims=True) - t)
+    np.testing.assert_allclose(logits.grad.data, expected, rtol=1e-12, atol=1e-15)
+    gradcheck(lambda x: F.cross_entropy(x, t), z)
+
+
+def test_gradient_of_x_to_the_power_0_is_0_even_at_0():
+    x = Tensor(np.array([0.0, 1.0, -2.0]), requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+    x.grad = None
+    (x**0.0 * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+
+
+def test_logsumexp_of_rows_with_infinities():
+    x = Tensor(np.array([[-np.inf, -np.inf], [np.inf, 1.0], [np.inf, -np.inf], [1.0, 2.0]]))
+    out = F.logsumexp(x, dim=1)
+    np.testing.assert_array_equal(out.data[:3], [-np.inf, np.inf, np.inf])
+    assert out.data[3] == pytest.approx(2 + np.log1p(np.exp(-1)), rel=1e-15)
+    assert F.logsumexp(Tensor(np.full(3, -np.inf))).item() == -np.inf
+
+
+def test_max_along_dim_sends_the_gradient_to_the_returned_index_at_ties():
+    x = Tensor(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, 1.0]]), requires_grad=True)
+    values, indices = F.max(x, 1)
+    np.testing.assert_array_equal(indices.data, [1, 0, 1])  # the first largest, as torch.max
+    values.backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [2, 0, 0], [0, 3, 0]])
+    kept = x.max(dim=0, keepdim=True)
+    assert kept.values.shape == kept.indices.shape == (1, 3)
+    x.grad = None
+    F.amax(x, 1).backward(np.array([1.0, 2.0, 3.0]))  # amax shares the gradient among ties
+    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [2 / 3, 2 / 3, 2 / 3], [0, 3, 0]])
+    x.grad = None
+    x.max().backward()  # and so does max without dim, as torch.max(x)
+    np.testing.assert_array_equal(x.grad.data, [[0, 0, 0], [0, 0, 0], [0, 1, 0]])
+
+
+@pytest.mark.parametrize(("join", "name", "words"), [
+    (F.cat, "cat", r"cannot join shapes \(2, 3\), \(3, 2\) along dim 0"),
+    (F.stack, "stack", r"cannot join shapes \(2, 3\), \(3, 2\) along dim 0.*same shape"),
+])
+def test_cat_and_stack_errors_name_the_op(join, name, words):
+    with pytest.raises(ValueError, match=rf"^{name}: {words}"):
+        join([Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2)))])
+    with pytest.raises(ValueError, match=rf"^{name}: .*along dim 5"):
+        join([Tensor(np.ones((2, 3)))], dim=5)
+    with pytest.raises(ValueError, match=rf"^{name}: expected a non-empty sequence"):
+        join([])
+
+
+EDGES = [
+    pytest.param(op, arrays, kw, id=f"{op.name}-{i}") for op in OPS for i, (arrays, kw) in enumerate(op.edges)
+]
+
+
+@pytest.mark.parametrize(("op", "arrays", "kw"), EDGES)
+def test_edge_values_match_pytorch(op, arrays, kw):
+    """Zeros, infinities and NaN: the value and the gradient PyTorch defines, NaN where it has NaN."""
+    if torch is None:
+        pytest.skip("PyTorch is not installed: pip install torch==2.13.0 to run the parity tests")
+    wants = op.needs_grad or (True,) * len(arrays)
+    ours = [Tensor(a.copy(), requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    theirs = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, wants, strict=True)]
+    with np.errstate(all="ignore"):  # NumPy warns where PyTorch silently gives inf or NaN
+        out = op.fn(*ours, **kw)
+        direction = np.random.default_rng(1).standard_normal(out.shape)
+        (out * direction).sum().backward()
+    ref = op.ref(*theirs, **kw)
+    (ref * torch.tensor(direction)).sum().backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-6, atol=1e-12)
+    for i, (o, t) in enumerate(zip(ours, theirs, strict=True)):
+        if t.requires_grad:
+            np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-10, err_msg=f"{i}")
+
+
+def test_the_edge_values_cover_the_table():
+    """Every op whose result depends on the values has edge cases; the shape-only ops need none."""
+    shape_only = {"reshape", "permute", "getitem"}
+    assert {op.name for op in OPS if not op.edges} == shape_only

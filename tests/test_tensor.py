@@ -239,3 +239,89 @@ def test_in_place_update_of_a_tensor_that_requires_grad_is_refused_while_recordi
     c = Tensor([1.0, 2.0])
     c *= 3  # a constant may change in place
     np.testing.assert_array_equal(c.data, [3.0, 6.0])
+
+
+# --------------------------------------------------------------------------- dtypes: PyTorch's rule
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum"])
+def test_python_float_constants_are_exact_in_float64(op):
+    x = Tensor(np.array([1.0, 3.0]))
+    fn = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / b, "maximum": F.maximum}[op]
+    for left, right, ref in ((x, 0.1, (x.data, 0.1)), (0.1, x, (0.1, x.data))):
+        out = fn(left, right)
+        expected = np.maximum(*ref) if op == "maximum" else fn(*ref)
+        assert out.dtype == np.float64
+        np.testing.assert_array_equal(out.data, expected)  # not 0.10000000149011612
+    assert (Tensor(np.array([1.0])) * 0.1).item() == 0.1
+
+
+def test_python_float_constants_are_exact_in_comparisons_and_in_place_updates():
+    x = Tensor(np.array([0.1, 0.10000000001]))
+    np.testing.assert_array_equal((x > 0.1).data, [False, True])
+    np.testing.assert_array_equal((x == 0.1).data, [True, False])
+    y = Tensor(np.array([1.0]))
+    y *= 0.1
+    assert y.item() == 0.1 and y.dtype == np.float64
+
+
+F32, F64, I64, I32, B = np.float32, np.float64, np.int64, np.int32, np.bool_
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    (np.ones(2, F32), 2.0, F32),                 # a Python float never raises precision
+    (np.ones(2, F64), 2.0, F64),
+    (np.ones(2, F32), 2, F32),
+    (np.ones(2, I64), 0.5, F32),                 # integers meet a Python float: the default float
+    (np.ones(2, I32), 0.5, F32),
+    (np.ones(2, B), 0.5, F32),
+    (np.ones(2, I32), 3, I32),                   # a Python int keeps an integer tensor's width
+    (np.ones(2, B), 3, I64),
+    (np.ones(2, B), True, B),
+    (np.ones(2, F32), np.ones(2, F64), F64),     # tensors with dimensions: the wider
+    (np.ones(2, I64), np.ones(2, F32), F32),     # integer and float tensors: the float's dtype
+    (np.ones(2, F32), np.array(1.0, F64), F32),  # a 0-dim tensor only counts if of a higher kind
+    (np.ones(2, I32), np.array(1, I64), I32),
+    (np.ones(2, I64), np.array(1.0, F64), F64),
+    (np.array(1.0, F32), np.array(1.0, F64), F64),
+])
+@pytest.mark.parametrize("op", ["add", "radd", "mul", "maximum"])
+def test_result_dtypes_follow_pytorch(left, right, expected, op):
+    a = Tensor(left)
+    b = Tensor(right) if isinstance(right, np.ndarray) else right
+    out = {"add": lambda: a + b, "radd": lambda: b + a, "mul": lambda: a * b,
+           "maximum": lambda: F.maximum(a, b)}[op]()
+    assert out.dtype == expected
+
+
+def test_integer_division_and_float_functions_of_integers_give_float32():
+    i = Tensor([1, 2, 4])
+    for out in (i / 2, i / i, 2 / i, i**0.5, i.exp(), i.log(), i.sqrt(), i.sigmoid(), i.tanh(),
+                i.logsumexp(0), i.clamp(0.5), F.maximum(i, 0.5)):
+        assert out.dtype == np.float32, out
+    for out in (i + 1, i * 2, i**2, i.abs(), i.relu(), i.sum(), i.clamp(1)):
+        assert out.dtype == np.int64, out
+
+
+def test_tensor_of_python_floats_is_float32_like_torch_tensor():
+    import npgrad
+
+    assert npgrad.tensor(2.0).dtype == Tensor(2.0).dtype == np.float32
+    assert npgrad.tensor([1.0, 2.0]).dtype == np.float32 and npgrad.tensor([1, 2]).dtype == np.int64
+    assert npgrad.tensor(np.ones(2)).dtype == np.float64  # an ndarray keeps its dtype
+    data = np.ones(2)
+    copy = npgrad.tensor(data)
+    copy.data[0] = 5
+    assert data[0] == 1  # and it is a copy
+
+
+def test_a_0_dim_float64_tensor_joins_a_float32_graph_and_gets_its_gradient_in_float64():
+    w = Tensor(np.ones(3, np.float32), requires_grad=True)
+    s = Tensor(np.array(0.5), requires_grad=True)
+    out = w * s
+    assert out.dtype == np.float32
+    (out * np.array([1.0, 2.0, 3.0])).sum().backward()
+    assert w.grad.dtype == np.float32 and s.grad.dtype == np.float64
+    np.testing.assert_array_equal(w.grad.data, [0.5, 1.0, 1.5])
+    assert s.grad.item() == 6.0

@@ -6,12 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from npgrad.tensor import DEFAULT_DTYPE, Tensor
+from npgrad.tensor import DEFAULT_DTYPE, Tensor, as_array
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """A new tensor holding a copy of data (Python floats become float32)."""
-    return Tensor(np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype), requires_grad)
+    """A new tensor holding a copy of data (Python floats become float32, as in torch.tensor)."""
+    return Tensor(as_array(data, dtype).copy(), requires_grad)
 
 
 def zeros(*shape: int, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:

@@ -11,25 +11,36 @@ from typing import Any
 
 import numpy as np
 
-from npgrad.tensor import Function, Tensor, as_array
+from npgrad.tensor import DEFAULT_DTYPE, Function, Tensor, _promote, as_array
 
 # ---------------------------------------------------------------------------- arithmetic
 
 
 class Broadcasting(Function):
-    """An elementwise op of two inputs; checks that their shapes broadcast, with a clear error."""
+    """An elementwise op of two inputs: both converted to the dtype of PyTorch's rule
+    (`result_type` in tensor.py), and a clear error for shapes that do not broadcast."""
 
     @classmethod
     def apply(cls, a: Any, b: Any, **params: Any) -> Tensor:
-        shape_a, shape_b = np.shape(as_array(a)), np.shape(as_array(b))
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype):
+            a, b = _promote((a, b))  # a constant, or two dtypes: PyTorch's rule, not NumPy's
         try:
-            np.broadcast_shapes(shape_a, shape_b)
+            return super().apply(a, b, **params)
         except ValueError:
+            if _broadcasts(a.shape, b.shape):
+                raise
             raise ValueError(
-                f"{cls.__name__.lower()}: shapes {shape_a} and {shape_b} do not broadcast "
+                f"{cls.__name__.lower()}: shapes {a.shape} and {b.shape} do not broadcast "
                 "(trailing dimensions must be equal or 1); reshape one of them"
             ) from None
-        return super().apply(a, b, **params)
+
+
+def _broadcasts(*shapes: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True
 
 
 class Add(Broadcasting):
@@ -59,6 +70,8 @@ class Mul(Broadcasting):
 
 class Div(Broadcasting):
     def forward(self, a, b):
+        if a.dtype.kind in "biu":  # true division of integers gives DEFAULT_DTYPE, as in PyTorch
+            a, b = a.astype(DEFAULT_DTYPE), b.astype(DEFAULT_DTYPE)
         self.a, self.b = a, b
         return a / b
 
@@ -69,14 +82,16 @@ class Div(Broadcasting):
 
 
 class Maximum(Broadcasting):
-    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch."""
+    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch (and
+    where one is NaN, both get all of it)."""
 
     def forward(self, a, b):
-        self.share = ((a > b) + 0.5 * (a == b)).astype(np.result_type(a, b))
+        half = np.where(a == b, 0.5, 1.0).astype(a.dtype, copy=False)
+        self.share_a, self.share_b = half * ~(a < b), half * ~(a > b)
         return np.maximum(a, b)
 
     def backward(self, grad):
-        return grad * self.share, grad * (1 - self.share)
+        return grad * self.share_a, grad * self.share_b
 
 
 class Neg(Function):
@@ -88,7 +103,7 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """x ** p for a constant exponent p: d/dx = p x^(p-1)."""
+    """x ** p for a constant exponent p: d/dx = p x^(p-1), and 0 for p = 0 (even at x = 0)."""
 
     def __init__(self, exponent: float):
         if isinstance(exponent, Tensor | np.ndarray):
@@ -96,11 +111,35 @@ class Pow(Function):
         self.p = exponent
 
     def forward(self, x):
+        if x.dtype.kind in "biu" and isinstance(self.p, float):
+            x = x.astype(DEFAULT_DTYPE)  # a float power of integers: DEFAULT_DTYPE, as in PyTorch
         self.x = x
-        return x**self.p
+        return _power(x, self.p)
 
     def backward(self, grad):
-        return grad * self.p * self.x ** (self.p - 1)
+        if self.p == 0:
+            return np.zeros_like(grad)  # x**0 = 1 is constant, also at x = 0 where x**-1 is inf
+        return grad * self.p * _power(self.x, self.p - 1)
+
+
+def _power(x: np.ndarray, p: float) -> np.ndarray:
+    """x**p; the powers 0.5 and -0.5 as sqrt and 1/sqrt, as PyTorch (sqrt(-inf) is NaN, not inf)."""
+    if p == 0.5:
+        return np.sqrt(x)
+    return 1 / np.sqrt(x) if p == -0.5 else x**p
+
+
+class Cast(Function):
+    """x in another dtype (type promotion casts with it); the engine casts the gradient back."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        return grad
 
 
 def _if(fn: Function, i: int, grad_of_input):
@@ -205,6 +244,7 @@ def linear(x, weight, bias=None) -> Tensor:
 
 class Exp(Function):
     def forward(self, x):
+        x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         self.y = np.exp(x)
         return self.y
 
@@ -214,6 +254,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(self, x):
+        x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         self.x = x
         return np.log(x)
 
@@ -223,6 +264,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, x):
+        x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         self.y = np.sqrt(x)
         return self.y
 
@@ -234,7 +276,7 @@ class Abs(Function):
     """|x|; the gradient at 0 is taken as 0, as in PyTorch."""
 
     def forward(self, x):
-        self.sign = np.sign(x)
+        self.sign = np.where(np.isnan(x), 0, np.sign(x))  # PyTorch's sign of NaN is 0
         return np.abs(x)
 
     def backward(self, grad):
@@ -248,6 +290,8 @@ class Clamp(Function):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
+        if x.dtype.kind in "biu" and (isinstance(self.lo, float) or isinstance(self.hi, float)):
+            x = x.astype(DEFAULT_DTYPE)  # integers clamped to a float bound: as PyTorch
         self.inside = np.ones(x.shape, dtype=bool)
         if self.lo is not None:
             self.inside &= x >= self.lo
@@ -261,8 +305,8 @@ class Clamp(Function):
 
 class ReLU(Function):
     def forward(self, x):
-        self.positive = x > 0
-        return x * self.positive
+        self.positive = ~(x <= 0)  # NaN passes its gradient on, as in PyTorch
+        return np.maximum(x, 0)  # relu(-inf) = 0 and relu(nan) = nan
 
     def backward(self, grad):
         return grad * self.positive
@@ -272,6 +316,7 @@ class Sigmoid(Function):
     """sigmoid(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2: finite for any x."""
 
     def forward(self, x):
+        x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         self.y = 0.5 * (1 + np.tanh(0.5 * x))
         return self.y
 
@@ -281,6 +326,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     def forward(self, x):
+        x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         self.y = np.tanh(x)
         return self.y
 
@@ -363,7 +409,7 @@ class Mean(Sum):
 
 
 class Max(Function):
-    """Largest value along dim; ties share the gradient equally (torch.amax)."""
+    """Largest value along dim; ties share the gradient equally (torch.amax, torch.max(x))."""
 
     def __init__(self, dim=None, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
@@ -378,16 +424,38 @@ class Max(Function):
         return _expand(grad, self.winners.shape, self.dim, self.keepdim) * self.winners
 
 
+class MaxAlong(Function):
+    """torch.max(x, dim).values: the gradient goes to the returned index alone, ties or not."""
+
+    def __init__(self, dim, keepdim, index):
+        self.dim, self.keepdim, self.index = dim, keepdim, np.expand_dims(index, dim)
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        y = np.take_along_axis(x, self.index, axis=self.dim)
+        return y if self.keepdim else np.squeeze(y, axis=self.dim)
+
+    def backward(self, grad):
+        full = np.zeros(self.shape, dtype=self.dtype)
+        grad = grad if self.keepdim else np.expand_dims(grad, self.dim)
+        np.put_along_axis(full, self.index, grad, axis=self.dim)
+        return full
+
+
 class LogSumExp(Function):
-    """log sum_i exp(x_i), computed as m + log sum_i exp(x_i - m) with m = max x."""
+    """log sum_i exp(x_i), computed as m + log sum_i exp(x_i - m) with m = max x (0 if infinite:
+    -inf for a row of -inf, inf for a row holding inf, as in PyTorch)."""
 
     def __init__(self, dim=None, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
 
     def forward(self, x):
+        x = x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)  # integers: as PyTorch
         m = np.max(x, axis=self.dim, keepdims=True)
-        lse = m + np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
-        self.softmax = np.exp(x - lse)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, inf - inf = nan
+            lse = m + np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
+            self.softmax = np.exp(x - lse)
         return lse if self.keepdim else np.squeeze(lse, axis=self.dim)
 
     def backward(self, grad):
@@ -413,12 +481,19 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
-    """The largest element; with dim, as in PyTorch, the pair (values, indices) along dim."""
+    """The largest element; with dim, as in PyTorch, the pair (values, indices) along dim.
+
+    At a tie the index is the first largest one and it alone gets the gradient (torch.max);
+    amax, and max without dim, share the gradient equally among the ties.
+    """
     dim, keepdim = _dims(dim, keepdim, axis, keepdims)
-    values = Max.apply(x, dim=dim, keepdim=keepdim)
     if dim is None:
-        return values
-    return MaxResult(values, Tensor(np.argmax(as_array(x), axis=dim, keepdims=keepdim)))
+        return Max.apply(x, dim=dim, keepdim=keepdim)
+    if not isinstance(dim, int):
+        raise TypeError(f"max: dim must be one int, got {dim!r}; use amax for several dims")
+    index = np.argmax(as_array(x), axis=dim)
+    values = MaxAlong.apply(x, dim=dim, keepdim=keepdim, index=index)
+    return MaxResult(values, Tensor(np.expand_dims(index, dim) if keepdim else index))
 
 
 def logsumexp(x, dim=None, keepdim=False) -> Tensor:
@@ -517,9 +592,29 @@ class GetItem(Function):
         return full
 
 
-class Concatenate(Function):
+class Join(Function):
+    """cat and stack: the inputs promoted by PyTorch's rule, and errors that name the op."""
+
+    op, rule = "", ""
+
     def __init__(self, dim=0):
         self.dim = dim
+
+    @classmethod
+    def apply(cls, *xs: Any, dim: int = 0) -> Tensor:
+        if not xs:
+            raise ValueError(f"{cls.op}: expected a non-empty sequence of tensors")
+        try:
+            return super().apply(*_promote(xs), dim=dim)
+        except (ValueError, IndexError) as error:  # NumPy's AxisError is both
+            shapes = ", ".join(str(np.shape(as_array(x))) for x in xs)
+            raise ValueError(
+                f"{cls.op}: cannot join shapes {shapes} along dim {dim}: {cls.rule} ({error})"
+            ) from None
+
+
+class Concatenate(Join):
+    op, rule = "cat", "all dimensions but dim must be equal"
 
     def forward(self, *xs):
         self.splits = np.cumsum([x.shape[self.dim] for x in xs])[:-1]
@@ -529,9 +624,8 @@ class Concatenate(Function):
         return tuple(np.split(grad, self.splits, axis=self.dim))
 
 
-class Stack(Function):
-    def __init__(self, dim=0):
-        self.dim = dim
+class Stack(Join):
+    op, rule = "stack", "the tensors must all have the same shape"
 
     def forward(self, *xs):
         return np.stack(xs, axis=self.dim)
@@ -614,7 +708,11 @@ def _unreduce(grad: np.ndarray, n: int, reduction: str) -> np.ndarray:
 
 
 class CrossEntropy(Function):
-    """loss_i = logsumexp(x_i) - sum_c t_ic x_ic;  d loss_i / d x_i = softmax(x_i) - t_i."""
+    """loss_i = -sum_c t_ic log_softmax(x_i)_c;  d loss_i / d x_i = softmax(x_i) sum_c t_ic - t_i.
+
+    For labels, t_i is one-hot: loss_i = logsumexp(x_i) - x_i,y_i, gradient softmax(x_i) - t_i.
+    Probabilities may be any non-negative rows (an all-zero row costs 0), as in PyTorch.
+    """
 
     def __init__(self, target, reduction="mean"):
         self.target, self.reduction = target, reduction
@@ -629,9 +727,11 @@ class CrossEntropy(Function):
             rows = np.arange(len(logits))
             self.p_minus_t[rows, self.target] -= 1
             losses = np.log(total[:, 0]) - shifted[rows, self.target]
-        else:  # logsumexp(x) = m + log(total)
-            self.p_minus_t -= self.target
-            losses = (m + np.log(total))[:, 0] - (self.target * logits).sum(axis=1)
+        else:  # log_softmax(x) = shifted - log(total)
+            t = self.target
+            losses = -(t * (shifted - np.log(total))).sum(axis=1)
+            self.p_minus_t *= t.sum(axis=1, keepdims=True)
+            self.p_minus_t -= t
         return _reduce(losses.astype(logits.dtype, copy=False), self.reduction)
 
     def backward(self, grad):
@@ -663,7 +763,7 @@ def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
 
 def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from raw logits (n, q): labels (n,) or probabilities (n, q)."""
-    array = as_array(logits)
+    array = _floating_logits("cross_entropy", logits)
     if array.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (n, classes), got {array.shape}")
     target = _check_targets(as_array(target), *array.shape, array.dtype)
@@ -671,7 +771,8 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
 
 
 class BCEWithLogits(Function):
-    """loss = max(x, 0) - x t + log(1 + exp(-|x|));  d loss / dx = sigmoid(x) - t."""
+    """loss = (1 - t) x - log sigmoid(x), log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|));
+    d loss / dx = sigmoid(x) - t. (PyTorch's formula, so also its values at x = +-inf.)"""
 
     def __init__(self, target, reduction="mean"):
         self.target, self.reduction = target, reduction
@@ -679,13 +780,26 @@ class BCEWithLogits(Function):
     def forward(self, x):
         t = self.target.astype(x.dtype, copy=False)
         self.sig_minus_t = 0.5 * (1 + np.tanh(0.5 * x)) - t
-        return _reduce(np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x))), self.reduction)
+        log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        return _reduce((1 - t) * x - log_sigmoid, self.reduction)
 
     def backward(self, grad):
         return _unreduce(grad, self.sig_minus_t.size, self.reduction) * self.sig_minus_t
 
 
+def _floating_logits(name: str, logits) -> np.ndarray:
+    """The logits' array; integer logits are refused, as PyTorch does (the loss needs floats)."""
+    array = as_array(logits)
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: logits must be floating point, got dtype {array.dtype}; convert them "
+            "first, e.g. Tensor(x, dtype=np.float32)"
+        )
+    return array
+
+
 def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
+    _floating_logits("binary_cross_entropy_with_logits", logits)
     _same_shape("binary_cross_entropy_with_logits", logits, target)
     return BCEWithLogits.apply(logits, target=as_array(target), reduction=reduction)
 

@@ -7,6 +7,7 @@ uint32 per dimension, then the values, big-endian, in C order.
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -74,5 +75,8 @@ def read_idx(path: str | Path) -> np.ndarray:
     path = Path(path)
     data = path.read_bytes()
     if path.suffix == ".gz":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:  # truncated or not gzip at all
+            raise IDXError(f"{path}: not a complete gzip file ({error}); download it again") from None
     return parse_idx(data, name=str(path))

@@ -28,15 +28,30 @@ def save(state_dict: dict, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
-    """Read a state_dict written by save; pickled objects are refused, never executed."""
+    """Read a state_dict written by save: plain .npy arrays only. Anything else (a pickle, a
+    torch.save checkpoint) is refused, naming the member, and never executed."""
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":
             raise ValueError(f"load: {path} is not an .npz archive; npgrad.save writes those")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return OrderedDict((k, archive[k]) for k in archive.files)
-    except (ValueError, OSError, zipfile.BadZipFile) as err:
+        with zipfile.ZipFile(path) as archive:
+            return OrderedDict(_read_member(path, archive, name) for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile) as err:
         raise ValueError(
-            f"load: {path} is damaged or holds pickled objects (which npgrad never writes): {err}; "
-            "save the state_dict again with npgrad.save"
+            f"load: {path} is damaged ({err}); save the state_dict again with npgrad.save"
         ) from None
+
+
+def _read_member(path, archive: zipfile.ZipFile, name: str) -> tuple[str, np.ndarray]:
+    """One member of the archive as (key, array); refused unless it is a plain .npy array."""
+    refusal = (
+        f"load: {path} holds {name!r}, which is not a plain .npy array (npgrad.save writes only "
+        "those; a torch.save checkpoint or pickled objects are refused, never run)"
+    )
+    if not name.endswith(".npy"):
+        raise ValueError(refusal)
+    with archive.open(name) as member:
+        try:
+            return name[: -len(".npy")], np.lib.format.read_array(member, allow_pickle=False)
+        except ValueError as err:
+            raise ValueError(f"{refusal}: {err}") from None

@@ -38,6 +38,14 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def _operand(other: Any) -> Any:
+    """other for a NumPy operation on a tensor's data: a Python number is passed as it is,
+    which NumPy treats as weak (as PyTorch does) and converts exactly."""
+    if isinstance(other, Tensor):
+        return other.data
+    return other if isinstance(other, bool | int | float) else as_array(other)
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum grad over the axes broadcasting added or stretched, so it has `shape` again."""
     if grad.shape == shape:
@@ -85,20 +93,90 @@ class Function:
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
-    """Wrap non-tensor inputs, cast to the dtype of the first floating tensor among them.
+    """Wrap non-tensor inputs (constants) in tensors of the dtype PyTorch's rule gives the op.
 
-    Casting keeps `float32_tensor * np.float64(2)` float32: a constant never promotes a graph.
+    A constant never raises a floating tensor's precision: `float32_tensor * np.float64(2)`
+    stays float32, and `float64_tensor * 0.1` is exact. See `result_type` for the whole rule.
     """
     if all([isinstance(x, Tensor) for x in inputs]):
-        return inputs
-    like = next((x.dtype for x in inputs if isinstance(x, Tensor) and x.is_floating_point()), None)
-    return tuple(x if isinstance(x, Tensor) else Tensor(_constant(x, like)) for x in inputs)
+        return inputs  # the common case: nothing to convert
+    return _promote(inputs)
 
 
-def _constant(value: Any, like: np.dtype | None) -> np.ndarray:
-    array = as_array(value)
-    if like is not None and array.dtype.kind in "biuf":
-        return array.astype(like, copy=False)
+def _promote(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """Every input as a tensor of result_type(*inputs); a tensor that requires grad is cast
+    by a differentiable Cast, so its gradient comes back in its own dtype."""
+    dtype = result_type(*inputs)
+    return tuple(
+        (x if x.dtype == dtype else F.Cast.apply(x, dtype=dtype))
+        if isinstance(x, Tensor) else Tensor(_constant(x, dtype))
+        for x in inputs
+    )
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """The dtype of an op's result, by PyTorch's rule (NumPy constants: see the last sentence).
+
+    Kinds rank bool < integer < floating. Tensors with dimensions decide (the widest of them);
+    a 0-dim tensor, then a Python number, changes the result only if it is of a higher kind,
+    a Python int as int64 and a Python float as DEFAULT_DTYPE. So `int_tensor * 0.5` is
+    float32, `float64_tensor * 0.1` stays float64 and `int32_tensor + 1` int32. A NumPy
+    constant takes the dtype of the floating tensors it meets, or counts as a tensor if none.
+    """
+    floating = any([isinstance(x, Tensor) and x.data.dtype.kind == "f" for x in operands])
+    dims = zero = weak = None
+    for x in operands:
+        if isinstance(x, bool | int | float):  # np.float64 too: it is a Python float
+            weak = _wider(weak, _python_dtype(x))
+            continue
+        if not isinstance(x, Tensor):
+            if floating:
+                continue
+            x = as_array(x)
+        if x.ndim:
+            dims = _wider(dims, x.dtype)
+        else:
+            zero = _wider(zero, x.dtype)
+    result = _if_higher_kind(dims, _if_higher_kind(zero, weak))
+    return np.dtype(DEFAULT_DTYPE) if result is None else result
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating (< anything else)
+
+
+def _kind_rank(dtype: np.dtype) -> int:
+    return _KIND_RANK.get(dtype.kind, 3)
+
+
+def _python_dtype(x: bool | int | float) -> np.dtype:
+    if isinstance(x, bool):
+        return np.dtype(np.bool_)
+    return np.dtype(np.int64 if isinstance(x, int) else DEFAULT_DTYPE)
+
+
+def _wider(a: np.dtype | None, b: np.dtype) -> np.dtype:
+    """Of one kind, the wider dtype (NumPy's rule); across kinds, the higher kind's."""
+    if a is None or a == b:
+        return b
+    if _kind_rank(a) == _kind_rank(b):
+        return np.promote_types(a, b)
+    return a if _kind_rank(a) > _kind_rank(b) else b
+
+
+def _if_higher_kind(dtype: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """dtype, unless the lower-priority operands' dtype is of a higher kind."""
+    if dtype is None or lower is None:
+        return lower if dtype is None else dtype
+    return lower if _kind_rank(lower) > _kind_rank(dtype) else dtype
+
+
+def _constant(value: Any, dtype: np.dtype) -> np.ndarray:
+    """value as an array of dtype; a Python number goes there directly (0.1 stays exact in float64)."""
+    if isinstance(value, bool | int | float):
+        return np.asarray(value, dtype=dtype)
+    array = np.asarray(value)  # a list of floats as float64 first, so no digit is lost
+    if array.dtype.kind in "biuf" and dtype.kind in "biuf":
+        return array.astype(dtype, copy=False)
     return array
 
 
@@ -330,7 +408,7 @@ class Tensor:
                 "in-place update of a tensor that requires grad while the graph is being recorded; "
                 "update parameters inside `with no_grad():`, or write x = x + y to make a new tensor"
             )
-        ufunc(self.data, as_array(other), out=self.data, casting="same_kind")
+        ufunc(self.data, _operand(other), out=self.data, casting="same_kind")
         return self
 
     def zero_(self) -> Tensor:
@@ -339,22 +417,22 @@ class Tensor:
 
     # comparisons give boolean tensors outside the graph
     def __lt__(self, other):
-        return Tensor(self.data < as_array(other))
+        return Tensor(self.data < _operand(other))
 
     def __le__(self, other):
-        return Tensor(self.data <= as_array(other))
+        return Tensor(self.data <= _operand(other))
 
     def __gt__(self, other):
-        return Tensor(self.data > as_array(other))
+        return Tensor(self.data > _operand(other))
 
     def __ge__(self, other):
-        return Tensor(self.data >= as_array(other))
+        return Tensor(self.data >= _operand(other))
 
     def __eq__(self, other):
-        return Tensor(self.data == as_array(other))
+        return Tensor(self.data == _operand(other))
 
     def __ne__(self, other):
-        return Tensor(self.data != as_array(other))
+        return Tensor(self.data != _operand(other))
 
     __hash__ = object.__hash__  # tensors are graph nodes: hashed by identity
 
