@@ -4,8 +4,9 @@
   `<i class="fa ...">` instead of replacing the element: ipywidgets' Play widget keeps a handle
   on its `<i>` icons, and with the element replaced its `updatePlaying` throws
   `TypeError: Cannot set properties of undefined (setting 'className')` on every change.
-- The site's stylesheet (`tools/site_static/book-site.css`): a scroll cue on wide code and
-  math, link contrast inside exercise boxes.
+- The site's own script and stylesheet (`tools/site_static/book-site.js` and `.css`): a scroll
+  cue (and a tab stop) on code, math, tables and outputs wider than the screen; link contrast
+  inside exercise boxes.
 """
 
 from __future__ import annotations
@@ -29,4 +30,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", add_static_path)
     app.add_js_file(None, body=FONTAWESOME_CONFIG, priority=100)
     app.add_css_file("book-site.css", priority=900)
+    app.add_js_file("book-site.js", loading_method="defer", priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,7 +12,8 @@ extras and other input or output components, which the combined `tex-mml-chtml.j
 loads unless a reader turns on the explorer in MathJax's menu; not the widget manager's icon
 fonts in the formats a browser that runs the page skips for woff2 (eot, ttf, svg, woff); and,
 removed from the theme's files Sphinx copied, the source maps (`*.map`, for browser developer
-tools) and the theme's translation catalogues (`_static/locales`, used at build time only).
+tools), the theme's translation catalogues (`_static/locales`, used at build time only), ttf
+fonts beside woff2 ones, templates and the logos of launch services the book does not use.
 
     python tools/vendor_assets.py [--site _build/html] [--node-modules node_modules]
 """
@@ -39,7 +40,10 @@ ASSETS = {
     "@jupyter-widgets/html-manager": ("html-manager", "dist", ["embed-amd.js", "*.woff2"]),
 }
 # Files Sphinx copied from the theme that no page requests (globs relative to the site).
-UNREQUESTED = ["**/*.map", "_static/locales", "_static/vendor/fontawesome/webfonts/*.ttf"]
+UNREQUESTED = ["**/*.map", "_static/locales", "_static/vendor/fontawesome/webfonts/*.ttf",
+               "_static/webpack-macros.html", "_static/sbt-webpack-macros.html",  # templates
+               "_static/copybutton_funcs.js",  # an ES-module copy of what copybutton.js holds
+               "_static/images/logo_deepnote.svg", "_static/images/logo_jupyterhub.svg"]
 # The book's own glue, loaded before require.js on widget pages: where the widget manager's fonts
 # are, and MathJax 2's typeset call that ipywidgets still makes, answered by MathJax 3.
 OWN = {"ipywidgets_setup.js": "npgrad/ipywidgets-setup.js"}
