@@ -6,22 +6,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
-# One BLAS thread and a fixed hash seed: the stored notebook outputs are reproducible.
-export OPENBLAS_NUM_THREADS := 1
-export OMP_NUM_THREADS := 1
-export MKL_NUM_THREADS := 1
-export PYTHONHASHSEED := 0
+# Whatever runs notebooks or compares their outputs runs in the fixed numeric environment:
+# NumPy's SIMD dispatch and OpenBLAS's kernel pinned to x86-64-v3, one thread, a fixed hash seed.
+# tools/pinned_env.py sets it, checks that it holds, and tells the tests how to compare outputs.
+PINNED := $(PY) tools/pinned_env.py
 
 NPM_STAMP := node_modules/.package-lock.json
-NBVAL := $(PY) -m pytest --nbval chapters --nbval-current-env \
+NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
 .PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock \
         assignments execute-assignments grade
 
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
-# copied into the site, so that it loads nothing from outside.
-book: venv data $(NPM_STAMP)
+# copied into the site, so that it loads nothing from outside. It shows the stored outputs, so it
+# needs no dataset.
+book: venv $(NPM_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/vendor_assets.py
 	@echo "The book is at _build/html/index.html"
@@ -40,14 +40,15 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install -q -r requirements.txt
 	touch $(STAMP)
 
+# Fetch and verify the datasets (installing Debian's Fashion-MNIST package where apt-get may run).
 data: venv
-	$(PY) -m npgrad.datasets fetch
+	sh tools/get_data.sh $(PY)
 
 lint: venv
 	$(BIN)/ruff check .
 
 test-lib: venv
-	$(PY) -m pytest tests --ignore=tests/browser
+	$(PINNED) $(PY) -m pytest tests --ignore=tests/browser
 
 # The built site in headless Chromium, offline: math, images, widgets, links, no JS errors.
 test-site: venv book
@@ -61,7 +62,7 @@ nbval: venv
 
 # Re-run every chapter in place (or only NB=chapters/03_x.ipynb), in the environment nbval uses.
 execute: venv data
-	$(PY) tools/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
+	$(PINNED) $(PY) tools/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
 
 # The student, solutions and instructor versions under _build/assignments, and the student
 # copies the book shows (assignments/student; tests/test_assignments.py checks they are current).
@@ -71,14 +72,14 @@ assignments: venv
 
 # Re-run the source (instructor) notebooks in place in the fixed environment, then regenerate.
 execute-assignments: venv data
-	$(PY) tools/execute_notebooks.py assignments/*.ipynb
+	$(PINNED) $(PY) tools/execute_notebooks.py assignments/*.ipynb
 	$(MAKE) assignments
 
 # Grade handed-in notebooks offline: make grade SUBMISSIONS=path/to/submitted [TIMEOUT=600]
 SUBMISSIONS ?= submitted
 TIMEOUT ?= 600
 grade: venv data
-	$(PY) -m npgrad.grade $(SUBMISSIONS) --out _build/grades --timeout $(TIMEOUT)
+	$(PINNED) $(PY) -m npgrad.grade $(SUBMISSIONS) --out _build/grades --timeout $(TIMEOUT)
 
 # Time npgrad against hand-written NumPy and PyTorch (when installed), what each speed choice is
 # worth, and where the time goes: Markdown tables in benchmarks/, shown by the book's last chapter.

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from nbval_numbers import output_check_mode, same_within_tolerance
 
 import npgrad.functional as F
 import npgrad.train
@@ -474,7 +475,11 @@ def test_graded_outputs_match_the_committed_executed_source(graded, name):
                 for c in nb.cells if c.cell_type == "code"]
 
     run = nbformat.read(graded[1] / "autograded" / "instructor" / f"{name}.ipynb", as_version=4)
-    assert texts(run) == texts(source(name))
+    if output_check_mode()[0] == "strict":
+        assert texts(run) == texts(source(name))
+        return
+    for fresh, stored in zip(texts(run), texts(source(name)), strict=True):  # off the numeric pin
+        assert same_within_tolerance(str(stored), str(fresh)), (stored, fresh)
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """Draw the computation graph behind a tensor as SVG: ops, shapes and, after backward, gradients.
 
-No Graphviz: nodes are laid out in columns by their depth in the graph, left (inputs) to right.
-In a notebook the returned object displays itself; `.svg()` gives the markup.
+No Graphviz: nodes are laid out in rows by their depth in the graph, from the inputs at the top
+to the output at the bottom, as the forward pass runs; a row wider than the page wraps onto the
+next line, so the drawing is never wider than `max_width` px and its labels stay legible at the
+book's width. In a notebook the returned object displays itself; `.svg()` gives the markup.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import numpy as np
 
 from npgrad.tensor import Tensor
 
-COLUMN, ROW, BOX_W, BOX_H = 170, 64, 136, 44
+# Grid cell and node sizes in px. Drawn at its own size (at most MAX_WIDTH wide), a label is
+# FONT px tall; a page narrower than the drawing scales it down by width / MAX_WIDTH only.
+COLUMN, ROW, BOX_W, BOX_H, FONT = 160, 62, 144, 42, 13
+MAX_WIDTH = 720  # the book's content column is about 700-800 px wide
 
 
 @dataclass
@@ -25,10 +30,14 @@ class Node:
     inputs: list[int] = field(default_factory=list)
 
 
-def draw_graph(root: Tensor, names: dict[str, Tensor] | None = None) -> GraphView:
+def draw_graph(root: Tensor, names: dict[str, Tensor] | None = None,
+               max_width: int = MAX_WIDTH) -> GraphView:
     """Record the graph that leads to root now; it is drawn (with any .grad) when displayed."""
+    if max_width < COLUMN:
+        raise ValueError(f"draw_graph: max_width={max_width} px cannot hold one node; "
+                         f"give at least {COLUMN}")
     labels = {id(t): name for name, t in (names or {}).items()}
-    return GraphView(_trace(root), labels)
+    return GraphView(_trace(root), labels, max_width)
 
 
 def _trace(root: Tensor) -> list[Node]:
@@ -65,8 +74,8 @@ def _in_dependency_order(nodes: dict[int, Node], root: int) -> list[Node]:
 class GraphView:
     """The recorded graph; renders itself as SVG in Jupyter (and in the built book)."""
 
-    def __init__(self, nodes: list[Node], labels: dict[int, str]) -> None:
-        self.nodes, self.labels = nodes, labels
+    def __init__(self, nodes: list[Node], labels: dict[int, str], max_width: int = MAX_WIDTH) -> None:
+        self.nodes, self.labels, self.max_width = nodes, labels, max_width
 
     def _repr_svg_(self) -> str:
         return self.svg()
@@ -76,53 +85,68 @@ class GraphView:
         return f"<computation graph: {ops} ops, {len(self.nodes) - ops} tensors>"
 
     def svg(self) -> str:
-        depth = _depths(self.nodes)
-        position = _positions(self.nodes, depth)
-        width = (max(depth.values()) + 1) * COLUMN
-        height = (max(y for _, y in position.values()) + 1) * ROW
+        position, width, height = _layout(self.nodes, self.max_width)
         parts = [_edge(position[i], position[n.key]) for n in self.nodes for i in n.inputs]
         parts += [self._node(n, position[n.key]) for n in self.nodes]
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-                f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">'
+                f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="{FONT}" '
+                f'role="img" aria-label="{escape(repr(self))}"><title>{escape(repr(self))}</title>'
                 f'<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
                 f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>'
                 + "".join(parts) + "</svg>")
 
-    def _node(self, node: Node, at: tuple[int, int]) -> str:
-        x, y = at[0] * COLUMN + 10, at[1] * ROW + 10
+    def _node(self, node: Node, at: tuple[float, float]) -> str:
+        x, y = at[0] - BOX_W / 2, at[1] - BOX_H / 2  # at is the node's centre
         if node.kind == "op":
-            return (f'<ellipse cx="{x + BOX_W / 2}" cy="{y + BOX_H / 2}" rx="{BOX_W / 3}" ry="{BOX_H / 2.4}" '
-                    f'fill="#fde9c9" stroke="#c77c02"/>' + _text(x + BOX_W / 2, y + BOX_H / 2 + 4, node.text))
+            return (f'<ellipse cx="{at[0]}" cy="{at[1]}" rx="{BOX_W / 3}" ry="{BOX_H / 2.4}" '
+                    f'fill="#fde9c9" stroke="#c77c02"/>' + _text(at[0], at[1] + 4, node.text))
         t = node.tensor
         lines = [self.labels.get(node.key, "tensor") + f" {_shape(t)}", _grad_text(t)]
         fill = "#d7ecff" if t.requires_grad else "#eeeeee"
         box = (f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
                f'fill="{fill}" stroke="#3672a4"/>')
-        return (box + _text(x + BOX_W / 2, y + 17, lines[0]) + _text(x + BOX_W / 2, y + 34, lines[1], "#a33"))
+        return box + _text(at[0], y + 17, lines[0]) + _text(at[0], y + 35, lines[1], "#a33")
 
 
-def _depths(nodes: list[Node]) -> dict[int, int]:
-    """Column of each node: one more than its deepest input (inputs are listed first)."""
-    depth: dict[int, int] = {}
+def _levels(nodes: list[Node]) -> dict[int, int]:
+    """Row of each node: one below its deepest input; a leaf sits just above its first use."""
+    level: dict[int, int] = {}
+    for n in nodes:  # inputs are listed first
+        level[n.key] = 1 + max((level[i] for i in n.inputs), default=-1)
+    first_use: dict[int, int] = {}
     for n in nodes:
-        depth[n.key] = 1 + max((depth[i] for i in n.inputs), default=-1)
-    return depth
-
-
-def _positions(nodes: list[Node], depth: dict[int, int]) -> dict[int, tuple[int, int]]:
-    rows: dict[int, int] = {}
-    position = {}
+        for i in n.inputs:
+            first_use[i] = min(first_use.get(i, level[n.key]), level[n.key])
     for n in nodes:
-        column = depth[n.key]
-        position[n.key] = (column, rows.get(column, 0))
-        rows[column] = rows.get(column, 0) + 1
-    return position
+        if not n.inputs and n.key in first_use:
+            level[n.key] = first_use[n.key] - 1
+    return level
 
 
-def _edge(a: tuple[int, int], b: tuple[int, int]) -> str:
-    x1, y1 = a[0] * COLUMN + 10 + BOX_W, a[1] * ROW + 10 + BOX_H / 2
-    x2, y2 = b[0] * COLUMN + 10, b[1] * ROW + 10 + BOX_H / 2
-    return (f'<path d="M{x1},{y1} C{x1 + 20},{y1} {x2 - 20},{y2} {x2},{y2}" fill="none" '
+def _layout(nodes: list[Node], max_width: int) -> tuple[dict[int, tuple[float, float]], int, int]:
+    """Centre of every node, and the drawing's width and height, rows wrapped at max_width."""
+    level = _levels(nodes)
+    per_line = max(1, max_width // COLUMN)
+    rows: dict[int, list[int]] = {}
+    for n in nodes:
+        rows.setdefault(level[n.key], []).append(n.key)
+    width = min(max(len(r) for r in rows.values()), per_line) * COLUMN
+    position, line = {}, 0
+    for _, keys in sorted(rows.items()):
+        for start in range(0, len(keys), per_line):
+            chunk = keys[start:start + per_line]
+            left = (width - len(chunk) * COLUMN) / 2
+            for j, key in enumerate(chunk):
+                position[key] = (left + (j + 0.5) * COLUMN, (line + 0.5) * ROW)
+            line += 1
+    return position, width, line * ROW
+
+
+def _edge(a: tuple[float, float], b: tuple[float, float]) -> str:
+    """From the bottom of input a to the top of consumer b."""
+    x1, y1, x2, y2 = a[0], a[1] + BOX_H / 2, b[0], b[1] - BOX_H / 2
+    bend = (y2 - y1) / 2
+    return (f'<path d="M{x1},{y1} C{x1},{y1 + bend} {x2},{y2 - bend} {x2},{y2}" fill="none" '
             f'stroke="#555" marker-end="url(#arrow)"/>')
 
 
