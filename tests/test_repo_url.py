@@ -52,18 +52,26 @@ def test_every_chapter_has_one_install_cell_before_its_first_import(path):
 
 
 def test_requirement_names_the_branch_only_when_it_is_not_main():
-    assert repo_url.requirement("https://github.com/a/b", "main") == "npgrad @ git+https://github.com/a/b"
-    assert repo_url.requirement("https://github.com/a/b", "dev") == "npgrad @ git+https://github.com/a/b@dev"
+    assert repo_url.requirement("https://github.com/a/b", "main") == "git+https://github.com/a/b"
+    assert repo_url.requirement("https://github.com/a/b", "dev") == "git+https://github.com/a/b@dev"
 
 
-def test_rewrite_changes_only_the_install_line():
-    nb = notebook(CELL, ["import npgrad\n", '"npgrad @ git+https://github.com/someone/else"'])
+CELL_WITH_VARIABLE = [*CELL[:4], '    url = "git+https://github.com/someone/else"\n',
+                      '    %pip install --quiet "npgrad @ {url}"']
+
+
+@pytest.mark.parametrize("cell", [CELL, CELL_WITH_VARIABLE], ids=["inline", "variable"])
+def test_rewrite_changes_only_the_install_address(cell):
+    nb = notebook(cell, ["import npgrad\n", '"npgrad @ git+https://github.com/someone/else"'])
     before = copy.deepcopy(nb)
-    assert repo_url.rewrite(nb, "npgrad @ git+https://github.com/me/fork")
-    assert repo_url.installed_specs(nb) == ["npgrad @ git+https://github.com/me/fork"]
+    assert repo_url.installed_specs(nb) == ["git+https://github.com/someone/else"]
+    assert repo_url.rewrite(nb, "git+https://github.com/me/fork")
+    assert repo_url.installed_specs(nb) == ["git+https://github.com/me/fork"]
     assert nb["cells"][0]["source"][:4] == before["cells"][0]["source"][:4]
+    assert [line.replace("someone/else", "me/fork") for line in before["cells"][0]["source"]] \
+        == nb["cells"][0]["source"]
     assert nb["cells"][1] == before["cells"][1]  # not an install cell: untouched
-    assert not repo_url.rewrite(nb, "npgrad @ git+https://github.com/me/fork")  # already right
+    assert not repo_url.rewrite(nb, "git+https://github.com/me/fork")  # already right
 
 
 def test_check_fails_and_write_fixes(tmp_path, capsys):

@@ -6,8 +6,9 @@ first code cell of each chapter, which installs npgrad when the notebook runs on
 
     %pip install --quiet "npgrad @ git+https://github.com/<owner>/<name>"
 
-(`@<branch>` is appended when `repository.branch` is not `main`). This tool checks that line
-in every notebook that has such a cell, and rewrites it from _config.yml with `--write`. A fork
+(`@<branch>` is appended when `repository.branch` is not `main`; the `git+...` address may also
+sit in a variable of its own on the line before). This tool checks the `git+` address in every
+notebook that has such a cell, and rewrites it from _config.yml with `--write`. A fork
 sets `repository.url` (and `branch`), runs `python tools/repo_url.py --write`, and rebuilds.
 Only the cell's source changes; the cell does nothing outside Colab, so no output changes.
 
@@ -25,9 +26,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-# The install line of the Colab cell; group "spec" is the requirement inside the quotes.
-INSTALL = re.compile(r'''(?P<lead>%pip install [^"'\n]*)(?P<quote>["'])'''
-                     r'''(?P<spec>npgrad @ git\+[^"'\n]+)(?P=quote)''')
+# The address pip installs npgrad from, in the Colab cell (up to the closing quote).
+GIT_URL = re.compile(r'''git\+[a-z]+://[^"'\s]+''')
 COLAB_GUARD = '"google.colab" in sys.modules'
 
 
@@ -43,8 +43,8 @@ def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
 
 
 def requirement(url: str, branch: str) -> str:
-    """The pip requirement that installs npgrad from the repository."""
-    return f"npgrad @ git+{url}" + (f"@{branch}" if branch != "main" else "")
+    """The address pip installs npgrad from: the repository, at its branch unless that is main."""
+    return f"git+{url}" + (f"@{branch}" if branch != "main" else "")
 
 
 def notebooks(paths: list[Path]) -> list[Path]:
@@ -56,16 +56,18 @@ def notebooks(paths: list[Path]) -> list[Path]:
 
 
 def install_cells(notebook: dict) -> list[int]:
-    """Indices of the code cells that install npgrad on Colab."""
+    """Indices of the code cells that pip-install npgrad from a git address on Colab."""
+    def installs(source: str) -> bool:
+        return (COLAB_GUARD in source and "%pip install" in source and "npgrad" in source
+                and GIT_URL.search(source) is not None)
     return [i for i, cell in enumerate(notebook["cells"])
-            if cell["cell_type"] == "code" and COLAB_GUARD in "".join(cell["source"])
-            and INSTALL.search("".join(cell["source"]))]
+            if cell["cell_type"] == "code" and installs("".join(cell["source"]))]
 
 
 def installed_specs(notebook: dict) -> list[str]:
-    """The requirement each install cell passes to pip."""
-    return [m["spec"] for i in install_cells(notebook)
-            for m in INSTALL.finditer("".join(notebook["cells"][i]["source"]))]
+    """The git addresses the install cells pass to pip."""
+    return [m[0] for i in install_cells(notebook)
+            for m in GIT_URL.finditer("".join(notebook["cells"][i]["source"]))]
 
 
 def rewrite(notebook: dict, spec: str) -> bool:
@@ -74,7 +76,7 @@ def rewrite(notebook: dict, spec: str) -> bool:
     for i in install_cells(notebook):
         cell = notebook["cells"][i]
         old = "".join(cell["source"])
-        new = INSTALL.sub(lambda m: f"{m['lead']}{m['quote']}{spec}{m['quote']}", old)
+        new = GIT_URL.sub(spec, old)
         if new != old:
             cell["source"] = new.splitlines(keepends=True) if isinstance(cell["source"], list) else new
             changed = True
