@@ -54,7 +54,7 @@ def site_pages() -> list[str]:
     """Every page of the site, as a path relative to it (theme templates and assets left out)."""
     if not (SITE / "index.html").is_file():
         return []
-    skip = ("_static", "_vendor", "_sources", "_images")
+    skip = ("_static", "_vendor", "_sources", "_images", "lite")  # lite/: JupyterLite, test_lite.py
     return sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
                   if p.relative_to(SITE).parts[0] not in skip)
 

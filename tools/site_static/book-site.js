@@ -50,9 +50,12 @@
       var title = link ? link.textContent.trim() : "this section";
       summary.setAttribute("aria-label", "Pages under " + title);
     });
-    document.querySelectorAll(".search-button__button[aria-label]").forEach(function (button) {
-      if (button.textContent.trim()) button.removeAttribute("aria-label");
-    });
+    // The same for sphinx-togglebutton's "Show code cell source" toggles, named "Toggle hidden
+    // content" (their visible text says more).
+    document.querySelectorAll(".search-button__button[aria-label], summary[aria-label]")
+      .forEach(function (control) {
+        if (control.textContent.trim()) control.removeAttribute("aria-label");
+      });
     document.querySelectorAll(".theme-switch-button svg, .theme-switch-button i").forEach(
       function (icon) {
         icon.setAttribute("aria-hidden", "true");
@@ -62,8 +65,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", watch);
-  document.addEventListener("DOMContentLoaded", nameThemeControls);
-  // Font Awesome draws the icons after DOMContentLoaded: name again once the page has loaded.
+  document.addEventListener("DOMContentLoaded", function () {
+    nameThemeControls();
+    // Font Awesome draws its icons later, whenever it gets to them: clean up after it each time.
+    var redrawn = new MutationObserver(nameThemeControls);
+    document.querySelectorAll(".theme-switch-button").forEach(function (button) {
+      redrawn.observe(button, {childList: true, subtree: true});
+    });
+  });
   window.addEventListener("load", nameThemeControls);
   // Display math has its width once MathJax has typeset it.
   window.addEventListener("load", function () {
