@@ -61,7 +61,8 @@ PYPI_WHEELS = {
                    ["comm", "ipython", "traitlets"], ["ipywidgets"]),
 }
 # What the notebooks and the kernel import; the lock's dependencies of these come along.
-ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython", "micropip",
+# The kernel (jupyterlite-pyodide-kernel 0.6.1) installs ssl, sqlite3, comm, jedi and ipython.
+ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython", "jedi", "micropip",
          "packaging", "ssl", "sqlite3", "pyodide-unix-timezones"]
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
