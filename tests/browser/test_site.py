@@ -291,10 +291,11 @@ VISITED: set[str] = set()
 class Visit:
     """One page in a fresh browser context, with every outside request blocked and recorded."""
 
-    def __init__(self, browser, url: str, viewport: dict = DESKTOP, color_scheme: str = "light") -> None:
+    def __init__(self, browser, url: str, viewport: dict = DESKTOP, color_scheme: str = "light",
+                 service_workers: str = "block") -> None:
         self.outside, self.failed, self.errors = [], [], []
         self.context = browser.new_context(viewport=viewport, color_scheme=color_scheme,
-                                           service_workers="block")
+                                           service_workers=service_workers)
         self.context.route(lambda u: not is_local(u), self._block)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
