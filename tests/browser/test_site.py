@@ -230,6 +230,11 @@ def test_launch_buttons_open_the_chapters_own_notebook():
             "Colab": f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{notebook}",
         }
         links = [url for tag, url in parse(SITE / page).urls if tag == "a"]
+        # The "Run in your browser" button (npgrad_lite_url), when on: this page's notebook, in
+        # the site's own JupyterLite (test_internal_links_and_anchors_resolve checks the file).
+        lite = [u for u in links if "?path=" in u and not urlsplit(u).scheme]
+        if lite and lite[0].split("?path=")[1] != str(Path(page).with_suffix(".ipynb")):
+            problems.append(f"{page}: Run in your browser opens {lite[0]}")
         for name, url in expected.items():
             host = urlsplit(url).netloc
             found = [u for u in links if urlsplit(u).netloc == host]
