@@ -56,6 +56,7 @@ def test_chapter_runs_its_first_cells_in_the_browser(notebook, browser, server):
               if c["cell_type"] == "code"][:FIRST_CELLS]
     visit = Visit(browser, f"{server}lite/lab/index.html?path={notebook}", service_workers="allow")
     page, problems = visit.page, []
+    page.set_default_timeout(120_000)  # JupyterLab draws a long notebook slowly on a busy machine
     try:
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=KERNEL_MS)
         # Clear the stored outputs (Edit menu), so that what is shown afterwards is what ran here.
