@@ -158,9 +158,14 @@ def pypi_wheel(name: str, cache: Path) -> tuple[str, bytes]:
 
 
 def npgrad_wheel(out: Path) -> Path:
-    """npgrad (with bookplots) as a wheel built from this checkout."""
+    """npgrad (with bookplots) as a wheel built from a copy of this checkout's lib/ (setuptools
+    leaves a build/ folder beside the project it builds)."""
+    source = out / "npgrad-source"
+    shutil.copytree(ROOT / "lib", source / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
-                    str(ROOT)], check=True)
+                    str(source)], check=True)
     return next(out.glob("npgrad-*.whl"))
 
 
