@@ -15,7 +15,7 @@ NPM_STAMP := node_modules/.package-lock.json
 NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-.PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock \
+.PHONY: book lite test venv data lint test-lib test-site nbval execute lab bench clean lock \
         assignments execute-assignments grade
 
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
@@ -25,6 +25,14 @@ book: venv $(NPM_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/vendor_assets.py
 	@echo "The book is at _build/html/index.html"
+
+# The book plus a self-hosted JupyterLite site in _build/html/lite/ (not yet part of `make book`;
+# see tools/build_lite.py), built in its own venv from tools/lite-requirements.txt. Set
+# npgrad_lite_url in _config.yml for the "Run in your browser" buttons.
+lite: book
+	test -x .venv-lite/bin/jupyter || { $(PYTHON) -m venv .venv-lite && \
+	    .venv-lite/bin/pip install -q -r tools/lite-requirements.txt; }
+	$(PY) tools/build_lite.py --jupyter .venv-lite/bin/jupyter
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts

@@ -6,6 +6,15 @@ from the npm packages pinned in package.json / package-lock.json (`npm ci` puts 
 node_modules/); none is committed. They stay out of _static/ on purpose: Jupyter Book 1 adds
 every script found in a source _static/ folder to every page.
 
+Only what a page can request is shipped (tests/browser/test_site.py checks it against the
+requests every page makes): not MathJax's speech rules (`sre/`), accessibility explorer, menu
+extras and other input or output components, which the combined `tex-mml-chtml.js` never
+loads unless a reader turns on the explorer in MathJax's menu; not the widget manager's icon
+fonts in the formats a browser that runs the page skips for woff2 (eot, ttf, svg, woff); and,
+removed from the theme's files Sphinx copied, the source maps (`*.map`, for browser developer
+tools), the theme's translation catalogues (`_static/locales`, used at build time only), ttf
+fonts beside woff2 ones, templates and the logos of launch services the book does not use.
+
     python tools/vendor_assets.py [--site _build/html] [--node-modules node_modules]
 """
 
@@ -20,16 +29,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # package -> (folder under _vendor/, folder inside the package, what to copy from there).
-# MathJax's combined component loads its fonts, TeX extensions, menu and accessibility parts on
-# demand from beside itself; the widget manager's stylesheet points at the font files beside it.
-# Each package's package.json and LICENSE (when it has one) go along.
+# MathJax's combined component loads its fonts and the TeX extensions a formula needs on demand
+# from beside itself (which ones depends on the formulas, so all of both are shipped); the widget
+# manager's stylesheet lists woff2 first among its icon fonts, so a browser never fetches the
+# other formats. Each package's package.json and LICENSE (when it has one) go along.
 ASSETS = {
-    "mathjax": ("mathjax", "es5", ["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre",
-                                   "adaptors"]),
+    "mathjax": ("mathjax", "es5", ["tex-mml-chtml.js", "input/tex/extensions",
+                                   "output/chtml/fonts/woff-v2"]),
     "requirejs": ("requirejs", ".", ["require.js"]),
-    "@jupyter-widgets/html-manager": ("html-manager", "dist", ["embed-amd.js", "*.woff2", "*.woff",
-                                                               "*.ttf", "*.eot", "*.svg"]),
+    "@jupyter-widgets/html-manager": ("html-manager", "dist", ["embed-amd.js", "*.woff2"]),
 }
+# Files Sphinx copied from the theme that no page requests (globs relative to the site).
+UNREQUESTED = ["**/*.map", "_static/locales", "_static/vendor/fontawesome/webfonts/*.ttf",
+               "_static/webpack-macros.html", "_static/sbt-webpack-macros.html",  # templates
+               "_static/copybutton_funcs.js",  # an ES-module copy of what copybutton.js holds
+               "_static/images/logo_deepnote.svg", "_static/images/logo_jupyterhub.svg"]
 # The book's own glue, loaded before require.js on widget pages: where the widget manager's fonts
 # are, and MathJax 2's typeset call that ipywidgets still makes, answered by MathJax 3.
 OWN = {"ipywidgets_setup.js": "npgrad/ipywidgets-setup.js"}
@@ -51,10 +65,26 @@ def copy(src: Path, dest: Path) -> int:
     return 1
 
 
+def prune(site: Path) -> int:
+    """Remove what no page requests (UNREQUESTED) from the built site; return the bytes freed."""
+    freed = 0
+    for pattern in UNREQUESTED:
+        for path in sorted(site.glob(pattern), reverse=True):
+            if path.is_dir():
+                freed += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+                shutil.rmtree(path)
+            elif path.exists():
+                freed += path.stat().st_size
+                path.unlink()
+    return freed
+
+
 def vendor(site: Path, node_modules: Path) -> dict[str, int]:
     """Copy every asset into site/_vendor; fail if a package is missing or not the pinned version."""
     if not (site / "index.html").is_file():
         sys.exit(f"vendor_assets: no built site at {site} (run jupyter-book build first)")
+    # A fresh copy each time: nothing left over from an earlier, larger selection.
+    shutil.rmtree(site / "_vendor", ignore_errors=True)
     counts = {}
     for name, version in pinned_versions().items():
         package = node_modules / name
@@ -82,9 +112,10 @@ def main() -> None:
     parser.add_argument("--node-modules", type=Path, default=ROOT / "node_modules")
     args = parser.parse_args()
     counts = vendor(args.site, args.node_modules)
+    freed = prune(args.site)
     versions = {**pinned_versions(), "own": "tools"}
     print("vendor_assets: " + ", ".join(f"{n}@{versions[n]} ({c} files)" for n, c in counts.items())
-          + f" -> {args.site / '_vendor'}")
+          + f" -> {args.site / '_vendor'}; {freed / 1e6:.1f} MB that no page requests removed")
 
 
 if __name__ == "__main__":

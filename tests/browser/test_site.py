@@ -1,11 +1,17 @@
 """The built book (_build/html) in headless Chromium, served on 127.0.0.1, with the outside blocked.
 
 For every page: no request leaves localhost, none fails, MathJax typeset every formula, every image
-loaded, no JavaScript error; where the page's notebook stores widget state, the widgets show it.
-Plus checks that need no browser: no broken internal link or anchor, no outside script or
-stylesheet, launch buttons that open the page's own notebook.
+loaded, no JavaScript error; where the page's notebook stores widget state, the widgets show it;
+axe-core (pinned in package-lock.json) finds no critical or serious accessibility violation.
+On widget pages: Play advances its slider, every control moves, each move changes the figure
+(explorers are ipywidgets Stacks of precomputed figures) and logs no error. At 390 px (a phone)
+every block that scrolls sideways shows a scroll cue; a dark system preference gives the dark
+theme; the site ships no file that no page requests. Plus checks that need no browser: no
+broken internal link or anchor, no outside script or stylesheet, launch buttons, repository and
+issue links built from `repository.url` in _config.yml.
 
-Run after `make book`. Without a built site, Playwright or Chromium the tests skip and say why.
+Run after `make book`. Without a built site, Playwright, Chromium or `npm ci`'s axe-core the tests
+skip and say why. Screenshots (1280 px and 390 px wide) go to _build/screenshots/.
 NPGRAD_BOOK_DIR points them at another book folder (its _build/html is the site);
 NPGRAD_CHROMIUM at another browser binary.
 """
@@ -34,6 +40,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 15_000
 NO_SITE = f"no built site at {SITE}: run `make book` first"
+AXE = next((p for p in (BOOK / "node_modules" / "axe-core" / "axe.min.js",
+                        ROOT / "node_modules" / "axe-core" / "axe.min.js") if p.is_file()), None)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -44,7 +54,7 @@ def site_pages() -> list[str]:
     """Every page of the site, as a path relative to it (theme templates and assets left out)."""
     if not (SITE / "index.html").is_file():
         return []
-    skip = ("_static", "_vendor", "_sources", "_images")
+    skip = ("_static", "_vendor", "_sources", "_images", "lite")  # lite/: JupyterLite, test_lite.py
     return sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
                   if p.relative_to(SITE).parts[0] not in skip)
 
@@ -174,16 +184,44 @@ def test_no_outside_resources_in_the_html():
     assert not outside, "pages load files from outside the site:\n" + "\n".join(outside)
 
 
+def repository() -> tuple[str, str, str]:
+    """(url, branch, path_to_book) of `repository` in _config.yml: the one place that sets them."""
+    import yaml
+
+    repo = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))["repository"]
+    return (repo["url"].rstrip("/"), repo.get("branch", "main"),
+            repo.get("path_to_book", "").strip("/"))
+
+
+# Hosts of the links built from the repository URL (launch buttons, repository and issue links).
+REPOSITORY_HOSTS = ("github.com", "gitlab.com", "mybinder.org", "colab.research.google.com")
+
+
+def test_every_repository_link_is_built_from_the_config_url():
+    """Each page links the repository and its issues; no link names another repository."""
+    site_required()
+    url, _, _ = repository()
+    owner_name = urlsplit(url).path.strip("/")
+    problems = []
+    for page in (p for p in PAGES if not is_redirect(p)):
+        links = [u for tag, u in parse(SITE / page).urls if tag == "a"]
+        if url not in links:
+            problems.append(f"{page}: no repository link {url}")
+        if not any(u.startswith(f"{url}/issues/new?") for u in links):
+            problems.append(f"{page}: no issue link {url}/issues/new?...")
+        for u in links:
+            parts = urlsplit(u)
+            if parts.netloc in REPOSITORY_HOSTS and f"/{owner_name}/" not in f"{parts.path}/":
+                problems.append(f"{page}: {u} is not built from {url}")
+    assert not problems, "\n".join(problems)
+
+
 def test_launch_buttons_open_the_chapters_own_notebook():
     site_required()
     if not CHAPTERS:
         pytest.skip("the site has no chapter built from a notebook yet")
-    import yaml
-
-    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
-    repo = config["repository"]
-    owner_name = urlsplit(repo["url"]).path.strip("/")
-    branch, book_path = repo.get("branch", "main"), repo.get("path_to_book", "").strip("/")
+    url, branch, book_path = repository()
+    owner_name = urlsplit(url).path.strip("/")
     problems = []
     for page in CHAPTERS:
         notebook = "/".join(filter(None, [book_path, str(Path(page).with_suffix(".ipynb"))]))
@@ -192,6 +230,11 @@ def test_launch_buttons_open_the_chapters_own_notebook():
             "Colab": f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{notebook}",
         }
         links = [url for tag, url in parse(SITE / page).urls if tag == "a"]
+        # The "Run in your browser" button (npgrad_lite_url), when on: this page's notebook, in
+        # the site's own JupyterLite (test_internal_links_and_anchors_resolve checks the file).
+        lite = [u for u in links if "?path=" in u and not urlsplit(u).scheme]
+        if lite and lite[0].split("?path=")[1] != str(Path(page).with_suffix(".ipynb")):
+            problems.append(f"{page}: Run in your browser opens {lite[0]}")
         for name, url in expected.items():
             host = urlsplit(url).netloc
             found = [u for u in links if urlsplit(u).netloc == host]
@@ -245,22 +288,30 @@ def is_local(url: str) -> bool:
     return urlsplit(url).hostname in ("127.0.0.1", "localhost")
 
 
+# Every site file some page requested in this session (path relative to the site).
+REQUESTED: set[str] = set()
+VISITED: set[str] = set()
+
+
 class Visit:
     """One page in a fresh browser context, with every outside request blocked and recorded."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, viewport: dict = DESKTOP, color_scheme: str = "light",
+                 service_workers: str = "block") -> None:
         self.outside, self.failed, self.errors = [], [], []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           service_workers="block")
+        self.context = browser.new_context(viewport=viewport, color_scheme=color_scheme,
+                                           service_workers=service_workers)
         self.context.route(lambda u: not is_local(u), self._block)
         self.page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
+        self.page.on("request", lambda r: is_local(r.url) and REQUESTED.add(
+            unquote(urlsplit(r.url).path).lstrip("/")))
         self.page.on("requestfailed", self._failed)
         self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(
             f"console: {m.text} ({m.location.get('url', '')}:{m.location.get('lineNumber', '')})"))
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.goto(url, wait_until="load")
+        self.page.goto(url, wait_until="load", timeout=4 * TIMEOUT_MS)  # a busy machine
 
     def _block(self, route) -> None:
         self.outside.append(route.request.url)
@@ -272,6 +323,12 @@ class Visit:
 
     def close(self) -> None:
         self.context.close()
+
+    def problems(self) -> list[str]:
+        """Outside requests, failed requests and JavaScript errors, so far."""
+        return ([f"outside request (blocked): {u}" for u in self.outside]
+                + [f"failed request: {f}" for f in self.failed]
+                + [f"JavaScript error: {e}" for e in self.errors])
 
 
 # Visible text outside code that still looks like TeX: delimiters MathJax should have consumed.
@@ -318,13 +375,56 @@ WIDGETS_JS = """() => {
 def take_screenshots(page, name: str) -> None:
     """Viewport shots (a full page of a chapter takes seconds) at the first formula, widget, figure."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
     for what, selectors in [("math", ["div.math", ".math"]), ("widget", [".widget-subarea"]),
-                            ("figure", [".cell_output img"])]:
+                            ("figure", [".cell_output img"]), ("code", ["div.highlight pre"])]:
         target = next((page.locator(s).first for s in selectors if page.locator(s).count()), None)
         if target is not None:
             target.evaluate("e => e.scrollIntoView({block: 'center'})")
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-            page.screenshot(path=SHOTS / f"{name}-{what}.png")
+            page.screenshot(path=SHOTS / f"{name}-{width}px-{what}.png")
+
+
+def math_problems(page) -> list[str]:
+    """Wait for MathJax; what it left untypeset, and raw TeX left in the visible text."""
+    problems = []
+    formulas = page.locator(".math").count()
+    if formulas:
+        status = page.evaluate(MATHJAX_JS, TIMEOUT_MS)
+        untypeset = page.locator(".math:not(:has(mjx-container))").count()
+        if status != "done":
+            problems.append(status)
+        elif untypeset:
+            problems.append(f"MathJax left {untypeset} of {formulas} formulas untypeset")
+    raw = sorted(set(RAW_TEX.findall(page.evaluate(VISIBLE_TEXT_JS))))
+    if raw:
+        problems.append(f"raw TeX left in the visible text: {raw}")
+    return problems
+
+
+def wait_for_widgets(page, views: int) -> None:
+    """Until `views` widget areas are drawn (or the time is up: the callers report what is shown)."""
+    try:
+        page.wait_for_function(
+            """n => [...document.querySelectorAll('.widget-subarea')]
+                      .filter(a => a.childElementCount > 0).length >= n""",
+            arg=views, timeout=TIMEOUT_MS)
+    except Exception:  # Playwright's TimeoutError
+        pass
+
+
+def settle(page, page_name: str) -> None:
+    """Wait until the page is drawn: formulas typeset, widgets drawn, images loaded."""
+    if page.locator(".math").count():
+        page.evaluate(MATHJAX_JS, TIMEOUT_MS)
+    expected = widget_expectations(source_notebook(page_name))
+    if expected:
+        wait_for_widgets(page, expected["views"])
+    page.evaluate(IMAGES_JS, TIMEOUT_MS)
+
+
+def browser_pages() -> list[str]:
+    return [p for p in PAGES if not is_redirect(p)] or [None]
 
 
 @pytest.mark.parametrize("page_name", PAGES or [None], ids=lambda p: p or "no-site")
@@ -334,27 +434,10 @@ def test_page_in_the_browser(page_name, browser, server):
     visit = Visit(browser, server + page_name)
     page, problems = visit.page, []
     try:
-        formulas = page.locator(".math").count()
-        if formulas:
-            status = page.evaluate(MATHJAX_JS, TIMEOUT_MS)
-            untypeset = page.locator(".math:not(:has(mjx-container))").count()
-            if status != "done":
-                problems.append(status)
-            elif untypeset:
-                problems.append(f"MathJax left {untypeset} of {formulas} formulas untypeset")
-        raw = sorted(set(RAW_TEX.findall(page.evaluate(VISIBLE_TEXT_JS))))
-        if raw:
-            problems.append(f"raw TeX left in the visible text: {raw}")
-
+        problems += math_problems(page)
         expected = widget_expectations(source_notebook(page_name))
         if expected:
-            try:
-                page.wait_for_function(
-                    """n => [...document.querySelectorAll('.widget-subarea')]
-                              .filter(a => a.childElementCount > 0).length >= n""",
-                    arg=expected["views"], timeout=TIMEOUT_MS)
-            except Exception:  # Playwright's TimeoutError: reported below with what did render
-                pass
+            wait_for_widgets(page, expected["views"])
             shown = page.evaluate(WIDGETS_JS)
             if shown["rendered"] < expected["views"]:
                 problems.append(f"{shown['rendered']} of {expected['views']} widgets rendered")
@@ -376,7 +459,282 @@ def test_page_in_the_browser(page_name, browser, server):
         page.wait_for_timeout(100)  # let a late failure or error event arrive before counting
     finally:
         visit.close()
-    problems += [f"outside request (blocked): {u}" for u in visit.outside]
-    problems += [f"failed request: {f}" for f in visit.failed]
-    problems += [f"JavaScript error: {e}" for e in visit.errors]
+    VISITED.add(page_name)
+    problems += visit.problems()
     assert not problems, f"{page_name}:\n" + "\n".join(problems)
+
+
+# -- widgets: Play, every control, the figure they choose ----------------------------------------
+
+# The visible figures of the page's widgets, one string: each image's alt text and a hash of its
+# source (a data: URL for a precomputed figure). It changes when a Stack shows another figure.
+FIGURES_JS = """() => [...document.querySelectorAll('.widget-subarea img')]
+  .filter(img => img.checkVisibility())
+  .map(img => {
+    const src = img.currentSrc || img.src;
+    let h = 0;
+    for (let k = 0; k < src.length; k++) h = (h * 31 + src.charCodeAt(k)) | 0;
+    return `${img.alt}#${src.length}#${h}`;
+  }).join('|')"""
+
+# Every slider's position (the handle's aria-valuenow), one string.
+SLIDERS_JS = """() => [...document.querySelectorAll('.widget-subarea .noUi-handle')]
+  .map(h => h.getAttribute('aria-valuenow')).join(',')"""
+
+# The controls a reader moves, each as (kind, index among the page's controls of that kind).
+CONTROLS_JS = """() => ({
+  slider: document.querySelectorAll('.widget-subarea .noUi-handle[role=slider]').length,
+  toggles: document.querySelectorAll('.widget-subarea .widget-toggle-buttons').length,
+  dropdown: document.querySelectorAll('.widget-subarea .widget-dropdown select').length,
+  checkbox: document.querySelectorAll('.widget-subarea .widget-checkbox input').length,
+  radio: document.querySelectorAll('.widget-subarea .widget-radio-box').length,
+})"""
+
+PLAY_NAMES = {"Play", "Pause", "Stop", "Repeat"}
+
+
+def stores_stacks(notebook: dict | None) -> bool:
+    """Whether the notebook's widget state holds an ipywidgets Stack (a precomputed explorer)."""
+    state = ((notebook or {}).get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {})
+             .get("state", {}))
+    return any(m.get("model_name") == "StackModel" for m in state.values())
+
+
+def positions(page, kind: str, i: int) -> int:
+    """How many positions control i of this kind has."""
+    if kind == "slider":
+        h = page.locator(".widget-subarea .noUi-handle[role=slider]").nth(i)
+        low, high = (float(h.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax"))
+        return int(round(high - low)) + 1 if high - low <= 60 else 2  # IntSlider steps of 1
+    if kind == "toggles":
+        return page.locator(".widget-subarea .widget-toggle-buttons").nth(i).locator("button").count()
+    if kind == "dropdown":
+        return page.locator(".widget-subarea .widget-dropdown select").nth(i).locator("option").count()
+    if kind == "radio":
+        return page.locator(".widget-subarea .widget-radio-box").nth(i).locator("input").count()
+    return 2  # a checkbox
+
+
+def move(page, kind: str, i: int, step: int) -> None:
+    """Move control i of this kind one position on (from its first position, for step 0)."""
+    if kind == "slider":
+        handle = page.locator(".widget-subarea .noUi-handle[role=slider]").nth(i)
+        handle.focus()
+        page.keyboard.press("Home" if step == 0 else "ArrowRight")
+    elif kind == "toggles":
+        buttons = page.locator(".widget-subarea .widget-toggle-buttons").nth(i).locator("button")
+        buttons.nth(step % buttons.count()).click()
+    elif kind == "dropdown":
+        select = page.locator(".widget-subarea .widget-dropdown select").nth(i)
+        select.select_option(index=step % select.locator("option").count())
+    elif kind == "radio":
+        inputs = page.locator(".widget-subarea .widget-radio-box").nth(i).locator("input")
+        inputs.nth(step % inputs.count()).check()
+    else:
+        page.locator(".widget-subarea .widget-checkbox input").nth(i).click()
+
+
+def changed(page, script: str, before: str, timeout: int) -> bool:
+    """Whether `script`'s value differs from `before` within `timeout` ms."""
+    try:
+        page.wait_for_function(f"before => ({script})() !== before", arg=before, timeout=timeout)
+        return True
+    except Exception:  # Playwright's TimeoutError
+        return False
+
+
+def interact(browser, server, page_name: str) -> dict:
+    """Press every Play button, move every control through its positions; what happened."""
+    visit = Visit(browser, server + page_name)
+    page = visit.page
+    result = {"play": [], "names": [], "moves": [], "problems": []}
+    stacks = stores_stacks(source_notebook(page_name))
+    try:
+        settle(page, page_name)
+        page.wait_for_timeout(300)  # the accessible names are set on the next animation frame
+        result["names"] = page.locator(".widget-play button").evaluate_all(
+            "bs => bs.map(b => b.getAttribute('aria-label'))")
+        for i in range(page.locator(".widget-play").count()):
+            play = page.locator(".widget-play").nth(i)
+            before = page.evaluate(SLIDERS_JS)
+            play.get_by_role("button", name="Play").click()
+            advanced = changed(page, SLIDERS_JS, before, TIMEOUT_MS)
+            play.get_by_role("button", name="Stop").click()
+            result["play"].append(advanced)
+        controls = page.evaluate(CONTROLS_JS)
+        for kind, count in controls.items():
+            for i in range(count):
+                # Through every position when the figures are precomputed; one move otherwise.
+                steps = positions(page, kind, i) if stacks else 2
+                move(page, kind, i, 0)
+                page.wait_for_timeout(200)
+                for step in range(1, min(steps, 30)):
+                    before = page.evaluate(FIGURES_JS)
+                    move(page, kind, i, step)
+                    moved = changed(page, FIGURES_JS, before, 5_000 if stacks else 300)
+                    result["moves"].append((f"{kind} {i}, position {step}", moved))
+        page.wait_for_timeout(300)  # let a late error event arrive before counting
+    finally:
+        visit.close()
+    result["problems"] = visit.problems()
+    return result
+
+
+WIDGET_PAGES = [p for p in CHAPTERS if widget_expectations(source_notebook(p))]
+
+
+@pytest.fixture(scope="module")
+def interactions(browser, server):
+    """interact(), once per page for the two tests that read it."""
+    done: dict[str, dict] = {}
+
+    def get(page_name: str) -> dict:
+        if page_name not in done:
+            done[page_name] = interact(browser, server, page_name)
+        return done[page_name]
+    return get
+
+
+@pytest.mark.parametrize("page_name", WIDGET_PAGES or [None], ids=lambda p: p or "no-widget-page")
+def test_widgets_play_and_move_without_errors(page_name, interactions):
+    if page_name is None:
+        pytest.skip("no page shows widgets")
+    result = interactions(page_name)
+    problems = list(result["problems"])
+    if not result["moves"] and not result["play"]:
+        problems.append("the page's widgets have no control to move")
+    if result["play"] and not all(result["play"]):
+        problems.append(f"Play did not advance its slider ({result['play']})")
+    unnamed = [n for n in result["names"] if n not in PLAY_NAMES]
+    if unnamed:
+        problems.append(f"Play widget buttons without an accessible name: {result['names']}")
+    assert not problems, f"{page_name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("page_name", WIDGET_PAGES or [None], ids=lambda p: p or "no-widget-page")
+def test_every_control_changes_the_figure(page_name, interactions):
+    if page_name is None:
+        pytest.skip("no page shows widgets")
+    if not stores_stacks(source_notebook(page_name)):
+        pytest.skip(f"{page_name}: its notebook's explorer is not yet an ipywidgets Stack of "
+                    "precomputed figures jslinked to its controls (bookplots.explorer, issue 15), "
+                    "so on the static page no control can change its figure")
+    result = interactions(page_name)
+    still = [what for what, moved in result["moves"] if not moved]
+    assert result["moves"], f"{page_name}: no control to move"
+    assert not still, f"{page_name}: the figure did not change on: {still}"
+
+
+# -- accessibility -------------------------------------------------------------------------------
+
+AXE_JS = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.html.slice(0, 160))}));
+}"""
+
+
+@pytest.mark.parametrize("page_name", browser_pages(), ids=lambda p: p or "no-site")
+def test_axe_finds_no_critical_or_serious_violation(page_name, browser, server):
+    site_required()
+    if AXE is None:
+        pytest.skip("axe-core is not installed: run `npm ci --no-audit --no-fund --ignore-scripts`")
+    visit = Visit(browser, server + page_name)
+    try:
+        settle(visit.page, page_name)
+        visit.page.wait_for_timeout(300)  # the widgets' accessible names: next animation frame
+        visit.page.add_script_tag(path=str(AXE))
+        violations = visit.page.evaluate(AXE_JS)
+    finally:
+        visit.close()
+    report = [f"{v['impact']} {v['id']} ({v['help']}), {len(v['nodes'])} elements:\n    "
+              + "\n    ".join(v["nodes"][:5]) for v in violations]
+    assert not violations, f"{page_name}:\n" + "\n".join(report)
+
+
+# -- a phone, dark mode ----------------------------------------------------------------------------
+
+# Every element that scrolls sideways (code, display math, tables, outputs: whatever it is) and
+# whether it shows the cue, the inner shadow book-site.css draws on a side where content hides,
+# and has a tab stop (so that the keyboard scrolls it).
+OVERFLOW_JS = """() => [...document.querySelectorAll('article *')]
+  .filter(b => b.scrollWidth > b.clientWidth + 1 && b.checkVisibility()
+               && ['auto', 'scroll'].includes(getComputedStyle(b).overflowX))
+  .map(b => ({what: b.tagName.toLowerCase() + '.' + [...b.classList].join('.'),
+              text: b.textContent.trim().slice(0, 60),
+              cue: getComputedStyle(b).boxShadow.includes('inset'),
+              focusable: b.tabIndex >= 0}))"""
+
+
+@pytest.mark.parametrize("page_name", CHAPTERS or [None], ids=lambda p: p or "no-chapter")
+def test_on_a_phone_wide_blocks_show_a_scroll_cue(page_name, browser, server):
+    site_required()
+    if page_name is None:
+        pytest.skip("the site has no chapter built from a notebook yet")
+    visit = Visit(browser, server + page_name, viewport=PHONE)
+    try:
+        settle(visit.page, page_name)
+        wide = visit.page.evaluate(OVERFLOW_JS)
+        take_screenshots(visit.page, Path(page_name).stem)
+    finally:
+        visit.close()
+    without = [f"{b['what']}: {b['text']!r}" for b in wide if not (b["cue"] and b["focusable"])]
+    assert not without, (f"{page_name} at {PHONE['width']} px: {len(without)} of {len(wide)} blocks "
+                         "scroll sideways with no cue or no tab stop:\n" + "\n".join(without))
+    assert not visit.problems(), "\n".join(visit.problems())
+
+
+@pytest.mark.parametrize("scheme", ["dark", "light"])
+def test_the_theme_follows_the_system_colour_scheme(scheme, browser, server):
+    site_required()
+    pages = ["index.html" if not is_redirect("index.html") else PAGES[0], *WIDGET_PAGES[:1]]
+    for page_name in pages:
+        visit = Visit(browser, server + page_name, color_scheme=scheme)
+        try:
+            settle(visit.page, page_name)
+            theme = visit.page.evaluate("() => document.documentElement.dataset.theme")
+            background = visit.page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        finally:
+            visit.close()
+        assert theme == scheme, f"{page_name}: a {scheme} system preference gives the {theme} theme"
+        channels = [int(c) for c in re.findall(r"\d+", background)[:3]]
+        assert (sum(channels) / 3 < 100) == (scheme == "dark"), f"{page_name}: background {background}"
+        assert not visit.problems(), f"{page_name} ({scheme}):\n" + "\n".join(visit.problems())
+
+
+# -- weight ----------------------------------------------------------------------------------------
+
+# Files a page loads only on a reader's action or when its content needs them, never on a plain
+# load of today's pages: TeX extensions and MathJax fonts (by the formulas a page has), the
+# notebooks and sources behind the download buttons, the search page's index.
+# Licence notices are kept on purpose.
+ON_DEMAND = ["_vendor/mathjax/input/tex/extensions/*", "_vendor/mathjax/output/chtml/fonts/*",
+             "_vendor/*/package.json", "_vendor/*/LICENSE*", "_static/scripts/*.LICENSE.txt",
+             # icon fonts, fetched when an icon of that style or set is on the page
+             "_static/vendor/fontawesome/webfonts/*.woff2", "_vendor/html-manager/*.woff2",
+             # the copy button's icons, on a click; the images of Sphinx's basic.css rules
+             "_static/check-solid.svg", "_static/copy-button.svg", "_static/file.png",
+             "_static/minus.png", "_static/plus.png",
+             # the JupyterLite launch button's logo, when that button is configured
+             "_static/images/logo_jupyterlite.svg"]
+
+
+def test_the_site_ships_nothing_no_page_requests():
+    """Run after the page tests of this file: what they requested against what the site holds."""
+    site_required()
+    missing = [p for p in browser_pages() if p and p not in VISITED]
+    if missing:
+        pytest.skip(f"run with test_page_in_the_browser (which records what pages request); "
+                    f"{len(missing)} pages not visited in this session")
+    from fnmatch import fnmatch
+
+    shipped = [p.relative_to(SITE).as_posix() for folder in ("_vendor", "_static")
+               for p in (SITE / folder).rglob("*") if p.is_file()]
+    unused = [p for p in shipped if p not in REQUESTED and not any(fnmatch(p, g) for g in ON_DEMAND)]
+    maps = [p.relative_to(SITE).as_posix() for p in SITE.rglob("*.map")]
+    assert not maps, f"source maps shipped: {maps}"
+    size = sum((SITE / p).stat().st_size for p in unused)
+    assert not unused, (f"{len(unused)} files ({size / 1e6:.1f} MB) that no page requested: "
+                        + ", ".join(sorted(unused)[:40]))
