@@ -241,6 +241,7 @@ def main() -> None:
     if not (args.site / "index.html").is_file():
         sys.exit(f"build_lite: no built book at {args.site} (run jupyter-book build first)")
     out = args.site / "lite"
+    jupyter = str(Path(args.jupyter).resolve()) if "/" in args.jupyter else args.jupyter
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         notebooks = stage_contents(tmp / "contents")
@@ -251,7 +252,7 @@ def main() -> None:
         (tmp / "lite" / "overrides.json").write_text(json.dumps(
             {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}, indent=1))
         shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([args.jupyter, "lite", "build", "--contents", str(tmp / "contents"),
+        subprocess.run([jupyter, "lite", "build", "--contents", str(tmp / "contents"),
                         "--output-dir", str(out), "--no-sourcemaps"], cwd=tmp / "lite", check=True)
         report = build_pyodide(out / "static" / "pyodide", args.node_modules / "pyodide",
                                args.cache, tmp)
