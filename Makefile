@@ -16,7 +16,7 @@ LITE_STAMP := .venv-lite/.installed
 NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-.PHONY: book test venv data lint test-lib test-site nbval execute lab bench clean lock \
+.PHONY: book test venv data lint test-lib test-site test-lite nbval execute lab bench clean lock \
         assignments execute-assignments grade
 
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
@@ -38,7 +38,11 @@ $(LITE_STAMP): tools/lite-requirements.txt tools/lite-constraints.txt
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 
-test: venv data lint test-lib nbval book test-site
+# After the set-up and ruff, four mostly single-threaded streams run side by side (the output of
+# each is shown when it ends): the library's tests, nbval, and the strict book build followed
+# by the browser tests of the site and of its JupyterLite.
+test: venv data lint
+	$(MAKE) --no-print-directory -j4 --output-sync=target test-lib nbval test-site test-lite
 	@echo "make test: lint, library tests, nbval, the strict book build and the browser tests passed"
 
 venv: $(STAMP)
@@ -61,7 +65,11 @@ test-lib: venv
 
 # The built site in headless Chromium, offline: math, images, widgets, links, no JS errors.
 test-site: venv book
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest tests/browser --ignore=tests/browser/test_lite.py
+
+# The chapters in the site's JupyterLite, in headless Chromium, offline.
+test-lite: venv book
+	$(PY) -m pytest tests/browser/test_lite.py
 
 # nbval over every chapter; with no chapter yet there is nothing to run (and pytest's
 # "no tests collected" must not pass for a green run once chapters exist).

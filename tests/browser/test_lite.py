@@ -29,7 +29,9 @@ FIRST_CELLS = 4
 KERNEL_MS = 600_000  # loading Pyodide and the packages, then training, on a busy machine
 LOADS = re.compile(r"\bload_\w+\(|\bmake_\w+\(")
 TRAINS = re.compile(r"\.step\(\)|\bfit\(|\.backward\(\)")
-SETTING = re.compile(r"^(Full|Light) setting\b.*$", re.MULTILINE)  # bookplots.light's line
+# bookplots.light's line saying which setting runs, and its notes printed in the light one only
+SETTING = re.compile(r"^(?:(?:Full|Light) setting\b.*|\(light setting: .*\))(?:\n|$)",
+                     re.MULTILINE)
 
 pytestmark = pytest.mark.skipif(
     not (LITE / "jupyter-lite.json").is_file(),

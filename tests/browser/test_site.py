@@ -216,6 +216,14 @@ def test_every_repository_link_is_built_from_the_config_url():
     assert not problems, "\n".join(problems)
 
 
+def lite_url() -> str:
+    """npgrad_lite_url in _config.yml: the site's JupyterLite app, or empty (no button)."""
+    import yaml
+
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    return config["sphinx"]["config"].get("npgrad_lite_url", "")
+
+
 def test_launch_buttons_open_the_chapters_own_notebook():
     site_required()
     if not CHAPTERS:
@@ -230,11 +238,20 @@ def test_launch_buttons_open_the_chapters_own_notebook():
             "Colab": f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{notebook}",
         }
         links = [url for tag, url in parse(SITE / page).urls if tag == "a"]
-        # The "Run in your browser" button (npgrad_lite_url), when on: this page's notebook, in
-        # the site's own JupyterLite (test_internal_links_and_anchors_resolve checks the file).
+        # The "Run in your browser" button (npgrad_lite_url): this page's notebook, in the
+        # site's own JupyterLite, whatever the page's depth.
         lite = [u for u in links if "?path=" in u and not urlsplit(u).scheme]
-        if lite and lite[0].split("?path=")[1] != str(Path(page).with_suffix(".ipynb")):
-            problems.append(f"{page}: Run in your browser opens {lite[0]}")
+        if lite_url():
+            app = SITE / lite_url()
+            target = [((SITE / page).parent / u.split("?")[0]).resolve() for u in lite]
+            if target != [app.resolve()] or lite[0].split("?path=")[1] != str(
+                    Path(page).with_suffix(".ipynb")):
+                problems.append(f"{page}: Run in your browser links {lite}, expected one link "
+                                f"to {app.relative_to(SITE)}?path=<this page's notebook>")
+            elif not app.is_file():
+                problems.append(f"{page}: Run in your browser opens {app}, which is not built")
+        elif lite:
+            problems.append(f"{page}: a Run in your browser link {lite} with npgrad_lite_url off")
         for name, url in expected.items():
             host = urlsplit(url).netloc
             found = [u for u in links if urlsplit(u).netloc == host]
