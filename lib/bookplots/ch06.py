@@ -35,7 +35,7 @@ def paths(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], f: Callable, x
         if minimum is not None:
             ax.plot(*minimum, "*", color="gold", ms=14, mec="k")
         ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize="small", loc="upper right")
     fig.tight_layout()
     plt.show()
 
@@ -46,7 +46,7 @@ def distances(runs: Mapping[str, np.ndarray], minimum, title: str):
     for color, (label, path) in zip(COLORS, runs.items(), strict=False):
         ax.semilogy(np.linalg.norm(path - np.asarray(minimum), axis=1), color=color, label=label)
     ax.set(xlabel="step", ylabel="distance to the minimum", title=title)
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     plt.show()
 
@@ -57,7 +57,7 @@ def schedules(lrs: Mapping[str, Sequence[float]], xlabel: str = "epoch"):
     for color, (label, values) in zip(COLORS, lrs.items(), strict=False):
         ax.plot(values, ".-", color=color, ms=4, label=label)
     ax.set(xlabel=xlabel, ylabel="learning rate", title="Learning-rate schedules")
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     plt.show()
 
@@ -77,7 +77,7 @@ def training_curves(losses: Mapping[str, np.ndarray], checkpoints: Sequence[int]
     left.set(xlabel="step", ylabel=f"training loss ({window}-step mean)", ylim=(0.3, 1.2),
              title="Training loss")
     right.set(xlabel="step", ylabel="test accuracy", title="Test accuracy", ylim=(0.7, 0.9))
-    left.legend(fontsize=8)
-    right.legend(fontsize=8, loc="lower right")
+    left.legend(fontsize="small")
+    right.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     plt.show()
