@@ -35,7 +35,7 @@ def paths(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], f: Callable, x
         if minimum is not None:
             ax.plot(*minimum, "*", color="gold", ms=14, mec="k")
         ax.set_title(title, fontsize=10)
-        ax.legend(fontsize="small", loc="upper right")
+        ax.legend(loc="upper right")
     fig.tight_layout()
     plt.show()
 
