@@ -34,7 +34,7 @@ def paths(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], f: Callable, x
             ax.plot(path[:, 0], path[:, 1], ".-", color=color, ms=3, lw=1, label=label)
         if minimum is not None:
             ax.plot(*minimum, "*", color="gold", ms=14, mec="k")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize="medium")
         ax.legend(loc="upper right")
     fig.tight_layout()
     plt.show()
