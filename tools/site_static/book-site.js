@@ -10,7 +10,7 @@
 (function () {
   "use strict";
   var SELECTOR = "div.highlight pre, mjx-container[display='true'], .math, " +
-                 .pst-scrollable-table-container, .cell_output .output pre, .npg-figure";
+                 ".pst-scrollable-table-container, .cell_output .output pre, .npg-figure";
 
   function update(block) {
     var scrolls = block.scrollWidth > block.clientWidth + 1 &&
