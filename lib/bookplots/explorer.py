@@ -48,9 +48,9 @@ def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     img = (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
            f'style="max-width: 100%; min-width: {width or 0}px; height: auto;">')
-    # contain: the box's own width never grows to the image's min-width; it scrolls instead
-    return widgets.HTML(value=f'<div class="npg-figure" style="overflow-x: auto; '
-                              f'contain: inline-size;">{img}</div>')
+    # the box scrolls on the book's pages (book-site.css lets it shrink to the column); in
+    # JupyterLab the widget's own box scrolls
+    return widgets.HTML(value=f'<div class="npg-figure" style="overflow-x: auto;">{img}</div>')
 
 
 def _options(control: widgets.Widget) -> list:

@@ -678,7 +678,8 @@ OVERFLOW_JS = """() => [...document.querySelectorAll('article *')]
 
 
 # Every figure a reader sees (notebook outputs and widgets): its source, its width on screen and
-# in the file, and whether all of it can be seen (inside the window or a box that scrolls).
+# in the file, whether all of it can be reached (inside the window or a box that scrolls) and
+# how much of its width is in view at once (a collapsed scroll box shows none of it).
 FIGURES_SHOWN_JS = """() => [...document.querySelectorAll('article img')]
   .filter(img => img.checkVisibility() && /\\.png($|\\?)|^data:image\\/png/.test(img.currentSrc || img.src))
   .map(img => {
@@ -686,9 +687,10 @@ FIGURES_SHOWN_JS = """() => [...document.querySelectorAll('article img')]
     let scroller = img.parentElement;
     while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX))
       scroller = scroller.parentElement;
-    const inside = (scroller ? scroller.getBoundingClientRect().right : box.right) <= innerWidth + 1;
+    const frame = scroller ? scroller.getBoundingClientRect() : {left: 0, right: innerWidth};
     return {src: img.currentSrc || img.src, shown: box.width, own: img.naturalWidth,
-            alt: img.alt.slice(0, 60), inside: inside};
+            alt: img.alt.slice(0, 60), inside: frame.right <= innerWidth + 1,
+            seen: Math.min(box.right, frame.right, innerWidth) - Math.max(box.left, frame.left, 0)};
   })"""
 
 
@@ -721,6 +723,8 @@ def illegible_figures(figures: list[dict]) -> tuple[list[str], float]:
                             f"({fig['own']} px wide shown at {fig['shown']:.0f})")
         if not fig["inside"]:
             problems.append(f"{fig['alt']!r}: wider than the window, in no box that scrolls")
+        if fig["seen"] < min(fig["shown"], 0.8 * PHONE["width"]):
+            problems.append(f"{fig['alt']!r}: only {fig['seen']:.0f} px of it in view at once")
     return problems, smallest
 
 
@@ -743,8 +747,9 @@ def test_on_a_phone_wide_blocks_show_a_scroll_cue_and_figures_are_legible(page_n
     assert not without, (f"{page_name} at {PHONE['width']} px: {len(without)} of {len(wide)} blocks "
                          "scroll sideways with no cue or no tab stop:\n" + "\n".join(without))
     illegible, smallest = illegible_figures(figures)
-    print(f"{page_name} at {PHONE['width']} px: {len(figures)} figures, smallest text "
-          f"{smallest:.1f} CSS px")
+    if figures:
+        print(f"{page_name} at {PHONE['width']} px: {len(figures)} figures, smallest text "
+              f"{smallest:.1f} CSS px")
     assert not illegible, (f"{page_name} at {PHONE['width']} px: {len(illegible)} of {len(figures)} "
                            "figures are not legible:\n" + "\n".join(illegible))
     assert not visit.problems(), "\n".join(visit.problems())
