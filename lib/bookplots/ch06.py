@@ -68,8 +68,11 @@ def _smooth(x: np.ndarray, window: int) -> np.ndarray:
 
 def training_curves(losses: Mapping[str, np.ndarray], checkpoints: Sequence[int],
                     accuracies: Mapping[str, Sequence[float]], window: int = 50):
-    """Left: training loss per step (moving average); right: test accuracy at checkpoints."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    """Left: training loss per step (moving average); right: test accuracy at checkpoints.
+
+    One legend (left) serves both panels: the colours are the same.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8))
     for color, name in zip(COLORS, losses, strict=False):
         smooth = _smooth(losses[name], window)
         left.plot(np.arange(window, len(losses[name]) + 1), smooth, color=color, label=name)
@@ -78,6 +81,5 @@ def training_curves(losses: Mapping[str, np.ndarray], checkpoints: Sequence[int]
              title="Training loss")
     right.set(xlabel="step", ylabel="test accuracy", title="Test accuracy", ylim=(0.7, 0.9))
     left.legend(fontsize="small")
-    right.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     plt.show()
