@@ -36,7 +36,7 @@ def _node(ax: Axes, xy: tuple[float, float], symbol: str, shape: str, colour: st
     ax.text(*xy, symbol, ha="center", va="center", fontsize=15,
             bbox={"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "black"})
     offset = 0.62 if xy[1] > 0 else -0.5
-    ax.text(xy[0], xy[1] + offset, shape, ha="center", va="center", fontsize=10, color="dimgray")
+    ax.text(xy[0], xy[1] + offset, shape, ha="center", va="center", fontsize=11, color="dimgray")
 
 
 def _edge(ax: Axes, start, end, label: str = "", colour: str = "black", rad: float = 0.0,
@@ -103,5 +103,5 @@ def decision_regions(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
     for k in range(classes):
         ax.scatter(*X[labels == k].T, s=10, color=plt.cm.Set1(k), label=f"class {k}")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize="small")
     return fig

@@ -11,7 +11,7 @@ NOISE_FLOOR = 0.01**2  # the noise variance of the chapter's data: no parameters
 
 def feature_scatter(X: np.ndarray, y: np.ndarray, true_w: np.ndarray) -> Figure:
     """The target against each feature, one panel per feature, titled with its true weight."""
-    fig, axes = plt.subplots(1, X.shape[1], figsize=(9, 3.3), sharey=True)
+    fig, axes = plt.subplots(1, X.shape[1], figsize=(3.2 * X.shape[1], 3.2), sharey=True)
     for j, ax in enumerate(np.atleast_1d(axes)):
         ax.scatter(X[:, j], y[:, 0], s=4, alpha=0.5)
         ax.set(xlabel=f"feature $x_{j + 1}$",

@@ -26,7 +26,7 @@ def iris_pairs(X: np.ndarray, y: np.ndarray, pairs: Sequence[Sequence[int]]):
                        label=name)
         ax.set(xlabel=f"{IRIS_FEATURES[i]} (cm)",
                ylabel=f"{IRIS_FEATURES[j]} (cm)")
-    np.atleast_1d(axes)[0].legend(fontsize=8)
+    np.atleast_1d(axes)[0].legend(fontsize="small")
     plt.show()
 
 
@@ -58,7 +58,7 @@ def regions_and_probability(xs, ys, P, split, names=("petal length",
         scatter_split(ax, *split)
         ax.set(xlabel=f"{names[0]} (cm)")
     axes[0].set(ylabel=f"{names[1]} (cm)")
-    axes[0].legend(loc="upper left", fontsize=8)
+    axes[0].legend(loc="upper left", fontsize="small")
     plt.show()
 
 
@@ -69,7 +69,7 @@ def regions_side_by_side(panels, split_of, names_of):
         regions(ax, xs, ys, P, title)
         scatter_split(ax, *split_of[k])
         ax.set(xlabel=f"{names_of[k][0]} (cm)", ylabel=f"{names_of[k][1]} (cm)")
-    axes[0].legend(loc="upper left", fontsize=8)
+    axes[0].legend(loc="upper left", fontsize="small")
     plt.show()
 
 
@@ -80,7 +80,7 @@ def epoch_figure(xs, ys, P, split, epoch: int, acc: float):
             f"epoch {epoch}: training accuracy {acc:.2f}")
     scatter_split(ax, *split)
     ax.set(xlabel="petal length (cm)", ylabel="petal width (cm)")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -89,7 +89,7 @@ def image_grid(images, titles, rows: int = 3, cols: int = 8):
     fig, axes = plt.subplots(rows, cols, figsize=(10, 1.47 * rows))
     for ax, image, title in zip(axes.flat, images, titles, strict=False):
         ax.imshow(image, cmap="gray_r")
-        ax.set_title(title, fontsize=8)
+        ax.set_title(title, fontsize="small")
         ax.axis("off")
     plt.show()
 
@@ -103,7 +103,7 @@ def curves(histories: dict, metric: str, ylabel: str, marks=()):
     for epoch in marks:
         ax.axvline(epoch + 0.5, color="gray", ls="--", lw=1)
     ax.set(xlabel="epoch", ylabel=ylabel)
-    ax.legend(fontsize=8)
+    ax.legend()
     plt.show()
 
 
@@ -127,7 +127,7 @@ def confusion(cm: np.ndarray, classes: Sequence[str]):
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.imshow(cm, cmap="Blues")
     for i, j in np.ndindex(cm.shape):
-        ax.text(j, i, cm[i, j], ha="center", va="center", fontsize=8,
+        ax.text(j, i, cm[i, j], ha="center", va="center",
                 color="white" if cm[i, j] > cm.max() / 2 else "black")
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -147,7 +147,7 @@ def templates(rows):
             template = weight[j].reshape(28, 28)
             limit = np.abs(template).max()
             ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(classes[j], fontsize=8)
+            ax.set_title(classes[j], fontsize="small")
             ax.axis("off")
     plt.show()
 
@@ -160,6 +160,6 @@ def predictions(images, predicted, true, classes, rows: int = 2,
         ax.imshow(image, cmap="gray_r")
         right = p == t
         title = classes[p] if right else f"{classes[p]}\n(is {classes[t]})"
-        ax.set_title(title, fontsize=8, color="black" if right else "tab:red")
+        ax.set_title(title, fontsize="small", color="black" if right else "tab:red")
         ax.axis("off")
     plt.show()

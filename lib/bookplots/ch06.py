@@ -34,8 +34,8 @@ def paths(panels: Sequence[tuple[str, Mapping[str, np.ndarray]]], f: Callable, x
             ax.plot(path[:, 0], path[:, 1], ".-", color=color, ms=3, lw=1, label=label)
         if minimum is not None:
             ax.plot(*minimum, "*", color="gold", ms=14, mec="k")
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.set_title(title, fontsize="medium")
+        ax.legend(loc="upper right")
     fig.tight_layout()
     plt.show()
 
@@ -46,7 +46,7 @@ def distances(runs: Mapping[str, np.ndarray], minimum, title: str):
     for color, (label, path) in zip(COLORS, runs.items(), strict=False):
         ax.semilogy(np.linalg.norm(path - np.asarray(minimum), axis=1), color=color, label=label)
     ax.set(xlabel="step", ylabel="distance to the minimum", title=title)
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     plt.show()
 
@@ -57,7 +57,7 @@ def schedules(lrs: Mapping[str, Sequence[float]], xlabel: str = "epoch"):
     for color, (label, values) in zip(COLORS, lrs.items(), strict=False):
         ax.plot(values, ".-", color=color, ms=4, label=label)
     ax.set(xlabel=xlabel, ylabel="learning rate", title="Learning-rate schedules")
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     plt.show()
 
@@ -68,8 +68,11 @@ def _smooth(x: np.ndarray, window: int) -> np.ndarray:
 
 def training_curves(losses: Mapping[str, np.ndarray], checkpoints: Sequence[int],
                     accuracies: Mapping[str, Sequence[float]], window: int = 50):
-    """Left: training loss per step (moving average); right: test accuracy at checkpoints."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    """Left: training loss per step (moving average); right: test accuracy at checkpoints.
+
+    One legend (left) serves both panels: the colours are the same.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8))
     for color, name in zip(COLORS, losses, strict=False):
         smooth = _smooth(losses[name], window)
         left.plot(np.arange(window, len(losses[name]) + 1), smooth, color=color, label=name)
@@ -77,7 +80,6 @@ def training_curves(losses: Mapping[str, np.ndarray], checkpoints: Sequence[int]
     left.set(xlabel="step", ylabel=f"training loss ({window}-step mean)", ylim=(0.3, 1.2),
              title="Training loss")
     right.set(xlabel="step", ylabel="test accuracy", title="Test accuracy", ylim=(0.7, 0.9))
-    left.legend(fontsize=8)
-    right.legend(fontsize=8, loc="lower right")
+    left.legend(fontsize="small")
     fig.tight_layout()
     plt.show()

@@ -45,7 +45,7 @@ def validation_losses(histories: Mapping[str, object]) -> None:
     lowest = min(min(history.val_loss) for history in histories.values())
     ax.set_ylim(0.8 * lowest, 3 * lowest)  # the first epochs, far above, are cut off
     ax.set(xlabel="epoch", ylabel="validation loss", title="Validation loss of each remedy")
-    ax.legend(fontsize=8)
+    ax.legend()
     plt.show()
 
 

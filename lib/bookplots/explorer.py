@@ -26,21 +26,31 @@ from collections.abc import Callable
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from PIL import Image
+
+from bookplots.style import legible_width
 
 __all__ = ["combinations", "explorer", "figure_stack", "image_html", "play_button"]
 
 
 def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
-    """The figure as a PNG <img> with its alt text, in an HTML widget; the figure is closed."""
+    """The figure as a PNG <img> with its alt text, in an HTML widget; the figure is closed.
+
+    The image keeps the width at which its smallest text is legible (bookplots.style) and
+    scrolls sideways in its box where the page is narrower.
+    """
     if not alt.strip():
         raise ValueError("image_html: empty alt text; describe what the figure shows")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
+    width = legible_width(Image.open(buffer))
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     img = (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-           'style="max-width: 100%; height: auto;">')
-    return widgets.HTML(value=img)
+           f'style="max-width: 100%; min-width: {width or 0}px; height: auto;">')
+    # the box scrolls on the book's pages (book-site.css lets it shrink to the column); in
+    # JupyterLab the widget's own box scrolls
+    return widgets.HTML(value=f'<div class="npg-figure" style="overflow-x: auto;">{img}</div>')
 
 
 def _options(control: widgets.Widget) -> list:

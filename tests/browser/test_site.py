@@ -5,10 +5,11 @@ loaded, no JavaScript error; where the page's notebook stores widget state, the 
 axe-core (pinned in package-lock.json) finds no critical or serious accessibility violation.
 On widget pages: Play advances its slider, every control moves, each move changes the figure
 (explorers are ipywidgets Stacks of precomputed figures) and logs no error. At 390 px (a phone)
-every block that scrolls sideways shows a scroll cue; a dark system preference gives the dark
-theme; the site ships no file that no page requests. Plus checks that need no browser: no
-broken internal link or anchor, no outside script or stylesheet, launch buttons, repository and
-issue links built from `repository.url` in _config.yml.
+every block that scrolls sideways shows a scroll cue, and every figure's smallest text is at
+least 9 CSS px (the size each PNG records, bookplots.style, times its scale on screen); a dark
+system preference gives the dark theme; the site ships no file that no page requests. Plus
+checks that need no browser: no broken internal link or anchor, no outside script or stylesheet,
+launch buttons, repository and issue links built from `repository.url` in _config.yml.
 
 Run after `make book`. Without a built site, Playwright, Chromium or `npm ci`'s axe-core the tests
 skip and say why. Screenshots (1280 px and 390 px wide) go to _build/screenshots/.
@@ -18,8 +19,10 @@ NPGRAD_CHROMIUM at another browser binary.
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
+import io
 import json
 import os
 import re
@@ -44,6 +47,9 @@ AXE = next((p for p in (BOOK / "node_modules" / "axe-core" / "axe.min.js",
                         ROOT / "node_modules" / "axe-core" / "axe.min.js") if p.is_file()), None)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# A figure's smallest text on screen, at least (CSS px); bookplots.style records it in each PNG.
+MIN_TEXT_PX = 9
+TEXT_KEY = "bookplots:smallest-text-px"
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -389,6 +395,9 @@ WIDGETS_JS = """() => {
 }"""
 
 
+NEXT_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def take_screenshots(page, name: str) -> None:
     """Viewport shots (a full page of a chapter takes seconds) at the first formula, widget, figure."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -398,7 +407,7 @@ def take_screenshots(page, name: str) -> None:
         target = next((page.locator(s).first for s in selectors if page.locator(s).count()), None)
         if target is not None:
             target.evaluate("e => e.scrollIntoView({block: 'center'})")
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            page.evaluate(NEXT_FRAMES_JS)
             page.screenshot(path=SHOTS / f"{name}-{width}px-{what}.png")
 
 
@@ -685,21 +694,81 @@ OVERFLOW_JS = """() => [...document.querySelectorAll('article *')]
               focusable: b.tabIndex >= 0}))"""
 
 
+# Every figure a reader sees (notebook outputs and widgets): its source, its width on screen and
+# in the file, whether all of it can be reached (inside the window or a box that scrolls) and
+# how much of its width is in view at once (a collapsed scroll box shows none of it).
+FIGURES_SHOWN_JS = """() => [...document.querySelectorAll('article img')]
+  .filter(img => img.checkVisibility() && /\\.png($|\\?)|^data:image\\/png/.test(img.currentSrc || img.src))
+  .map(img => {
+    const box = img.getBoundingClientRect();
+    let scroller = img.parentElement;
+    while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX))
+      scroller = scroller.parentElement;
+    const frame = scroller ? scroller.getBoundingClientRect() : {left: 0, right: innerWidth};
+    return {src: img.currentSrc || img.src, shown: box.width, own: img.naturalWidth,
+            alt: img.alt.slice(0, 60), inside: frame.right <= innerWidth + 1,
+            seen: Math.min(box.right, frame.right, innerWidth) - Math.max(box.left, frame.left, 0)};
+  })"""
+
+
+def smallest_text_px(src: str) -> str:
+    """The PNG's record of its smallest text (bookplots.style), in its own pixels; "" if none."""
+    from PIL import Image
+
+    if src.startswith("data:"):
+        data = base64.b64decode(src.split(",", 1)[1])
+    else:
+        data = (SITE / unquote(urlsplit(src).path).lstrip("/")).read_bytes()
+    return Image.open(io.BytesIO(data)).text.get(TEXT_KEY, "")
+
+
+def illegible_figures(figures: list[dict]) -> tuple[list[str], float]:
+    """Figures whose smallest text is under MIN_TEXT_PX CSS px, or cut off; the smallest text."""
+    problems, smallest = [], float("inf")
+    for fig in figures:
+        record = smallest_text_px(fig["src"])
+        if not record:
+            problems.append(f"{fig['alt']!r}: its PNG does not record its smallest text "
+                            "(drawn before bookplots.style: re-execute the notebook)")
+            continue
+        if record == "none":
+            continue
+        px = float(record) * fig["shown"] / fig["own"]
+        smallest = min(smallest, px)
+        if px < MIN_TEXT_PX:
+            problems.append(f"{fig['alt']!r}: smallest text {px:.1f} CSS px "
+                            f"({fig['own']} px wide shown at {fig['shown']:.0f})")
+        if not fig["inside"]:
+            problems.append(f"{fig['alt']!r}: wider than the window, in no box that scrolls")
+        if fig["seen"] < min(fig["shown"], 0.8 * PHONE["width"]):
+            problems.append(f"{fig['alt']!r}: only {fig['seen']:.0f} px of it in view at once")
+    return problems, smallest
+
+
 @pytest.mark.parametrize("page_name", CHAPTERS or [None], ids=lambda p: p or "no-chapter")
-def test_on_a_phone_wide_blocks_show_a_scroll_cue(page_name, browser, server):
+def test_on_a_phone_wide_blocks_show_a_scroll_cue_and_figures_are_legible(page_name, browser,
+                                                                          server):
     site_required()
     if page_name is None:
         pytest.skip("the site has no chapter built from a notebook yet")
     visit = Visit(browser, server + page_name, viewport=PHONE)
     try:
         settle(visit.page, page_name)
+        visit.page.evaluate(NEXT_FRAMES_JS)  # book-site.js marks late widgets on the next frame
         wide = visit.page.evaluate(OVERFLOW_JS)
+        figures = visit.page.evaluate(FIGURES_SHOWN_JS)
         take_screenshots(visit.page, Path(page_name).stem)
     finally:
         visit.close()
     without = [f"{b['what']}: {b['text']!r}" for b in wide if not (b["cue"] and b["focusable"])]
     assert not without, (f"{page_name} at {PHONE['width']} px: {len(without)} of {len(wide)} blocks "
                          "scroll sideways with no cue or no tab stop:\n" + "\n".join(without))
+    illegible, smallest = illegible_figures(figures)
+    if figures:
+        print(f"{page_name} at {PHONE['width']} px: {len(figures)} figures, smallest text "
+              f"{smallest:.1f} CSS px")
+    assert not illegible, (f"{page_name} at {PHONE['width']} px: {len(illegible)} of {len(figures)} "
+                           "figures are not legible:\n" + "\n".join(illegible))
     assert not visit.problems(), "\n".join(visit.problems())
 
 

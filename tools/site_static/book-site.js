@@ -2,14 +2,15 @@
 //
 // Accessible names for the theme's controls that lack them (see nameThemeControls).
 //
-// A scroll cue on blocks wider than the screen: code, display math, tables and cell outputs
+// A scroll cue on blocks wider than the screen: code, display math, tables, cell outputs and
+// figures kept at a legible scale
 // scroll sideways inside their box on a phone, which nothing showed. Each such block gets the
 // class `npg-scrolls` (book-site.css draws a shadow on the side where more content hides,
 // `npg-at-start` / `npg-at-end` say which) and a tab stop, so that the keyboard can scroll it too.
 (function () {
   "use strict";
   var SELECTOR = "div.highlight pre, mjx-container[display='true'], .math, " +
-                 ".pst-scrollable-table-container, .cell_output .output pre";
+                 ".pst-scrollable-table-container, .cell_output .output pre, .npg-figure";
 
   function update(block) {
     var scrolls = block.scrollWidth > block.clientWidth + 1 &&
@@ -65,6 +66,15 @@
   }
 
   document.addEventListener("DOMContentLoaded", watch);
+  // Widgets draw their figures after the page has loaded: watch what they add, once a frame.
+  document.addEventListener("DOMContentLoaded", function () {
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; watch(); });
+    }).observe(document.body, {childList: true, subtree: true});
+  });
   document.addEventListener("DOMContentLoaded", function () {
     nameThemeControls();
     // Font Awesome draws its icons later, whenever it gets to them: clean up after it each time.
