@@ -51,13 +51,13 @@ def test_any_other_value_is_refused_with_the_fix(monkeypatch, value):
 
 
 def test_announce_prints_one_line_saying_which_setting_and_why(monkeypatch, capsys):
-    assert light.announce().name == "full"
+    light.announce()
     full = capsys.readouterr().out
     assert full.startswith("Full setting (the default outside the browser)")
     assert "NPGRAD_LIGHT=1" in full and full.count("\n") == 1
 
     monkeypatch.setattr(light.sys, "platform", "emscripten")
-    assert light.announce().name == "light"
+    light.announce()
     said = capsys.readouterr().out
     assert said.startswith("Light setting (in the browser, WebAssembly)")
     for words in ("fewer epochs", "numbers differ from the text", "NPGRAD_LIGHT=0", "locally"):

@@ -74,11 +74,9 @@ def describe(chosen: Setting) -> str:
             f"{VARIABLE}=1 runs a lighter, quicker version.")
 
 
-def announce() -> Setting:
-    """Print which setting runs and why; return it."""
-    chosen = setting()
-    print(describe(chosen))
-    return chosen
+def announce() -> None:
+    """Print which setting runs and why (one line)."""
+    print(describe(setting()))
 
 
 def note(text: str) -> None:
