@@ -1,13 +1,13 @@
 """The light setting: the heavy chapters, cut down to run in the reader's browser.
 
-In the browser (JupyterLite, Pyodide: WebAssembly, one thread, no SIMD) NumPy runs 15 to 20
-times slower than on a laptop, and chapter 5's MLPs alone would train for a quarter of an hour.
-So each heavy chapter takes its sizes (epochs, training images, configurations) from one of two
-settings:
+In the browser (JupyterLite, Pyodide: WebAssembly, one thread, no SIMD) NumPy runs 5 to 20
+times slower than on a laptop, and matrix products about 50 times slower: chapter 5's MLPs
+alone would train for a quarter of an hour. So each heavy chapter takes its sizes (epochs,
+training images, hidden units, configurations) from one of two settings:
 
 - **full**: what the text describes and the stored outputs show;
-- **light**: fewer epochs and smaller training sets, so that a chapter finishes in a minute or
-  two in the browser. Its numbers differ from the text's, and its assertions check floors of
+- **light**: fewer epochs and smaller training sets, so that a chapter finishes in the browser
+  in about two minutes. Its numbers differ from the text's, and its assertions check floors of
   their own.
 
 The light setting is chosen when Python runs in WebAssembly (``sys.platform == "emscripten"``,
