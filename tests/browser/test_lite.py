@@ -3,16 +3,21 @@
 Every request outside localhost is blocked and counted. One JupyterLab page (JupyterLite's,
 with its service worker) opens each chapter in turn, clears the stored outputs and runs its
 first code cells in the Pyodide kernel: the imports, the first dataset load and the first
-training step after it (at least FIRST_CELLS cells). What they print (stdout and plain-text
-results) must equal what the stored notebook prints, numbers within the tolerance nbval uses
-off the numeric pin (tests/nbval_numbers.py: the browser runs numpy 2.0 in WebAssembly, not the
-pinned kernels). The line saying which setting runs (bookplots.light) is the one output allowed
-to differ: the browser runs the light one. Chapter 3 runs to the end, with no error, and its
-explorer widget responds there. Skips when the lite site has not been built.
+training step after it (at least FIRST_CELLS cells, and none whose sizes the light setting
+changes). What they print (stdout and plain-text results) must equal what the stored
+notebook prints, numbers within the tolerance nbval uses off the numeric pin
+(tests/nbval_numbers.py: the browser runs numpy 2.0 in WebAssembly, not the pinned kernels).
+The line saying which setting runs (bookplots.light) is the one output allowed to differ: the
+browser runs the light one. Where a chapter trains on MNIST or Fashion-MNIST, the kernel then
+loads both splits from the site's copy, and what it reports must equal the local verified
+copy's. Chapter 3 runs to the end, with no error, and its explorer responds there. Skips when
+the lite site has not been built.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -71,6 +76,19 @@ RUN_JS = """async ([path, count]) => {
   return ran;
 }"""
 
+# Run code in the open notebook's kernel; its stdout, or the error.
+PROBE_JS = """async code => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  let text = '';
+  const future = kernel.requestExecute({code});
+  future.onIOPub = msg => {
+    if (msg.header.msg_type === 'stream') text += msg.content.text;
+    if (msg.header.msg_type === 'error') text += msg.content.ename + ': ' + msg.content.evalue;
+  };
+  await future.done;
+  return text;
+}"""
+
 CLOSE_JS = """async () => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
@@ -83,13 +101,41 @@ CLOSE_JS = """async () => {
 
 
 def cells_to_run(code: list[dict]) -> int:
-    """Up to the first training step after the first dataset load; at least FIRST_CELLS."""
+    """Through the first training step after the first dataset load, at least FIRST_CELLS, and
+    not into the cells whose sizes the light setting changes (their outputs differ there)."""
     sources = ["".join(c["source"]) for c in code]
     load = next((i for i, s in enumerate(sources) if LOADS.search(s)), None)
     if load is None:
         return FIRST_CELLS
     step = next((i for i, s in enumerate(sources) if i >= load and TRAINS.search(s)), load)
-    return max(FIRST_CELLS, step + 1)
+    light = next((i for i, s in enumerate(sources) if i > 1 and "light." in s), len(sources))
+    return min(max(FIRST_CELLS, step + 1), light)
+
+
+def image_datasets(code: list[dict]) -> list[str]:
+    """The MNIST-style datasets a chapter loads (the site serves them: NPGRAD_DATA_URL)."""
+    text = "".join("".join(c["source"]) for c in code)
+    return [name for name in ("mnist", "fashion_mnist") if f"load_{name}(" in text]
+
+
+# Both splits of each dataset, loaded through npgrad.datasets (each file checked by SHA256).
+DATA_PROBE = """import numpy as np
+from npgrad import datasets
+for name in {names!r}:
+    for train in (True, False):
+        split = getattr(datasets, "load_" + name)(train=train)
+        counts = np.bincount(split.targets.astype(np.intp), minlength=10)
+        print(name, train, split.data.shape, split.data.dtype, counts.tolist(),
+              int(split.data[:500].astype(np.int64).sum()))
+"""
+
+
+def data_probe_expected(names: list[str]) -> str:
+    """What DATA_PROBE prints here, natively, from the verified local copies."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(DATA_PROBE.format(names=names), {})
+    return out.getvalue()
 
 
 def printed(outputs: list[dict]) -> list[str]:
@@ -173,6 +219,12 @@ def test_chapter_runs_its_first_cells_in_the_browser(notebook, lab):
         ran = lab.page.evaluate(RUN_JS, [notebook, count])
         if notebook == RUN_TO_THE_END:
             problems += explorer_problems(lab.page)
+        if image_datasets(code):
+            names = image_datasets(code)
+            probe = lab.page.evaluate(PROBE_JS, DATA_PROBE.format(names=names))
+            if probe != data_probe_expected(names):
+                problems.append(f"the datasets {names} in the browser:\n{probe}\n"
+                                f"natively:\n{data_probe_expected(names)}")
     finally:
         lab.page.evaluate(CLOSE_JS)
     expected = len(code) if count < 0 else count
