@@ -12,6 +12,7 @@ STAMP  := $(VENV)/.installed
 PINNED := $(PY) tools/pinned_env.py
 
 NPM_STAMP := node_modules/.package-lock.json
+STARTED := $(shell date +%s)
 LITE_STAMP := .venv-lite/.installed
 NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbval-current-env \
          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
@@ -28,7 +29,7 @@ book: venv $(NPM_STAMP) $(LITE_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/vendor_assets.py
 	$(PY) tools/build_lite.py --jupyter .venv-lite/bin/jupyter
-	@echo "The book is at _build/html/index.html"
+	@echo "The book is at _build/html/index.html ($$(( $$(date +%s) - $(STARTED) )) s since make started)"
 
 $(LITE_STAMP): tools/lite-requirements.txt tools/lite-constraints.txt
 	test -x .venv-lite/bin/python || $(PYTHON) -m venv .venv-lite
