@@ -453,12 +453,10 @@ def browser_pages() -> list[str]:
     return [p for p in PAGES if not is_redirect(p)] or [None]
 
 
-@pytest.mark.parametrize("page_name", PAGES or [None], ids=lambda p: p or "no-site")
-def test_page_in_the_browser(page_name, browser, server):
-    if is_redirect(page_name):
-        pytest.skip(f"{page_name} only redirects (its target is checked as a page of its own)")
+def check_page(browser, server, page_name: str) -> dict:
+    """One visit: what is wrong on the page, and axe's critical and serious violations."""
     visit = Visit(browser, server + page_name)
-    page, problems = visit.page, []
+    page, problems, violations = visit.page, [], None
     try:
         problems += math_problems(page)
         expected = widget_expectations(source_notebook(page_name))
@@ -482,11 +480,37 @@ def test_page_in_the_browser(page_name, browser, server):
                             f"{images['broken']}")
         if page_name in SCREENSHOT_PAGES:
             take_screenshots(page, Path(page_name).stem)
-        page.wait_for_timeout(100)  # let a late failure or error event arrive before counting
+        # Let a late failure or error event arrive before counting; the widgets' accessible
+        # names are set on the next animation frame.
+        page.wait_for_timeout(300)
+        problems += visit.problems()
+        if AXE is not None:
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate(AXE_JS)
     finally:
         visit.close()
     VISITED.add(page_name)
-    problems += visit.problems()
+    return {"problems": problems, "violations": violations}
+
+
+@pytest.fixture(scope="module")
+def page_checks(browser, server):
+    """check_page(), once per page for the two tests that read it (a chapter page takes seconds
+    to typeset)."""
+    done: dict[str, dict] = {}
+
+    def get(page_name: str) -> dict:
+        if page_name not in done:
+            done[page_name] = check_page(browser, server, page_name)
+        return done[page_name]
+    return get
+
+
+@pytest.mark.parametrize("page_name", PAGES or [None], ids=lambda p: p or "no-site")
+def test_page_in_the_browser(page_name, page_checks):
+    if is_redirect(page_name):
+        pytest.skip(f"{page_name} only redirects (its target is checked as a page of its own)")
+    problems = page_checks(page_name)["problems"]
     assert not problems, f"{page_name}:\n" + "\n".join(problems)
 
 
@@ -663,18 +687,11 @@ AXE_JS = """async () => {
 
 
 @pytest.mark.parametrize("page_name", browser_pages(), ids=lambda p: p or "no-site")
-def test_axe_finds_no_critical_or_serious_violation(page_name, browser, server):
+def test_axe_finds_no_critical_or_serious_violation(page_name, page_checks):
     site_required()
     if AXE is None:
         pytest.skip("axe-core is not installed: run `npm ci --no-audit --no-fund --ignore-scripts`")
-    visit = Visit(browser, server + page_name)
-    try:
-        settle(visit.page, page_name)
-        visit.page.wait_for_timeout(300)  # the widgets' accessible names: next animation frame
-        visit.page.add_script_tag(path=str(AXE))
-        violations = visit.page.evaluate(AXE_JS)
-    finally:
-        visit.close()
+    violations = page_checks(page_name)["violations"]
     report = [f"{v['impact']} {v['id']} ({v['help']}), {len(v['nodes'])} elements:\n    "
               + "\n    ".join(v["nodes"][:5]) for v in violations]
     assert not violations, f"{page_name}:\n" + "\n".join(report)
