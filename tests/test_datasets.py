@@ -268,6 +268,15 @@ def test_a_tampered_npgrad_data_gz_file_is_not_used(tmp_path, monkeypatch):
     assert set(origins.values()) == {"mirror"}
 
 
+def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, monkeypatch):
+    bomb = gzip.compress(bytes(datasets.MAX_IDX_BYTES + 1), compresslevel=1)
+    assert len(bomb) < datasets.MAX_IDX_BYTES // 100  # small on disk, 64 MB inflated
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "train-images-idx3-ubyte.gz").write_bytes(bomb)
+    with pytest.raises(SourceError, match="decompresses to more than 67,108,864 bytes"):
+        GzipFolder("site", tmp_path / "tiny").read("train-images-idx3-ubyte")
+
+
 def test_in_the_browser_the_sites_copy_is_fetched_and_verified(tmp_path, monkeypatch):
     files = tiny_files()
     served = {f"../data/tiny/{name}.gz": gzip.compress(data) for name, data in files.items()}

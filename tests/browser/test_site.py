@@ -493,17 +493,22 @@ def check_page(browser, server, page_name: str) -> dict:
     return {"problems": problems, "violations": violations}
 
 
-@pytest.fixture(scope="module")
-def page_checks(browser, server):
-    """check_page(), once per page for the two tests that read it (a chapter page takes seconds
-    to typeset)."""
+def once_per_page(visit_page, browser, server):
+    """visit_page(browser, server, page_name), run once per page and kept for the tests that
+    read it (a chapter page takes seconds to typeset)."""
     done: dict[str, dict] = {}
 
     def get(page_name: str) -> dict:
         if page_name not in done:
-            done[page_name] = check_page(browser, server, page_name)
+            done[page_name] = visit_page(browser, server, page_name)
         return done[page_name]
     return get
+
+
+@pytest.fixture(scope="module")
+def page_checks(browser, server):
+    """check_page(): the page checks and axe read one visit."""
+    return once_per_page(check_page, browser, server)
 
 
 @pytest.mark.parametrize("page_name", PAGES or [None], ids=lambda p: p or "no-site")
@@ -636,13 +641,7 @@ WIDGET_PAGES = [p for p in CHAPTERS if widget_expectations(source_notebook(p))]
 @pytest.fixture(scope="module")
 def interactions(browser, server):
     """interact(), once per page for the two tests that read it."""
-    done: dict[str, dict] = {}
-
-    def get(page_name: str) -> dict:
-        if page_name not in done:
-            done[page_name] = interact(browser, server, page_name)
-        return done[page_name]
-    return get
+    return once_per_page(interact, browser, server)
 
 
 @pytest.mark.parametrize("page_name", WIDGET_PAGES or [None], ids=lambda p: p or "no-widget-page")
