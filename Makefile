@@ -8,14 +8,14 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 # Whatever runs notebooks or compares their outputs runs in the fixed numeric environment:
 # NumPy's SIMD dispatch and OpenBLAS's kernel pinned to x86-64-v3, one thread, a fixed hash seed.
-# tools/pinned_env.py sets it, checks that it holds, and tells the tests how to compare outputs.
-PINNED := $(PY) tools/pinned_env.py
+# tools/ci/pinned_env.py sets it, checks that it holds, and tells the tests how to compare outputs.
+PINNED := $(PY) tools/ci/pinned_env.py
 
 NPM_STAMP := node_modules/.package-lock.json
 STARTED := $(shell date +%s)
 LITE_STAMP := .venv-lite/.installed
-NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbval-current-env \
-         --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
+NBVAL := $(PINNED) $(PY) -m pytest -p tools.ci.nbval_numbers --nbval chapters --nbval-current-env \
+         --nbval-sanitize-with tools/ci/nbval_sanitize.cfg -p no:cacheprovider -q
 
 .PHONY: book test venv data lint test-lib test-site test-lite nbval execute lab bench clean lock \
         assignments execute-assignments grade
@@ -23,17 +23,17 @@ NBVAL := $(PINNED) $(PY) -m pytest -p tests.nbval_numbers --nbval chapters --nbv
 # The strict build, then MathJax, require.js and the widget manager (pinned by npm's lockfile)
 # copied into the site, so that it loads nothing from outside; then the self-hosted JupyterLite
 # site in _build/html/lite/ ("Run in your browser"), built in its own venv (.venv-lite, from
-# tools/lite-requirements.txt). It shows the stored outputs, so it needs no dataset; the
+# tools/lite/requirements.txt). It shows the stored outputs, so it needs no dataset; the
 # datasets go into the JupyterLite site when `make data` has fetched them.
 book: venv $(NPM_STAMP) $(LITE_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
-	$(PY) tools/vendor_assets.py
-	$(PY) tools/build_lite.py --jupyter .venv-lite/bin/jupyter
+	$(PY) tools/site/vendor_assets.py
+	$(PY) tools/lite/build_lite.py --jupyter .venv-lite/bin/jupyter
 	@echo "The book is at _build/html/index.html ($$(( $$(date +%s) - $(STARTED) )) s since make started)"
 
-$(LITE_STAMP): tools/lite-requirements.txt tools/lite-constraints.txt
+$(LITE_STAMP): tools/lite/requirements.txt tools/lite/constraints.txt
 	test -x .venv-lite/bin/python || $(PYTHON) -m venv .venv-lite
-	.venv-lite/bin/python -m pip install -q -r tools/lite-requirements.txt
+	.venv-lite/bin/python -m pip install -q -r tools/lite/requirements.txt
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -56,7 +56,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 # Fetch and verify the datasets (installing Debian's Fashion-MNIST package where apt-get may run).
 data: venv
-	sh tools/get_data.sh $(PY)
+	sh tools/ci/get_data.sh $(PY)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -80,17 +80,17 @@ nbval: venv
 
 # Re-run every chapter in place (or only NB=chapters/03_x.ipynb), in the environment nbval uses.
 execute: venv data
-	$(PINNED) $(PY) tools/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
+	$(PINNED) $(PY) tools/ci/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
 
 # The student, solutions and instructor versions under _build/assignments, and the student
-# copies the book shows (assignments/student; tests/test_assignments.py checks they are current).
+# copies the book shows (assignments/student; tests/classroom/test_assignments.py checks they are current).
 assignments: venv
 	$(PY) -m classroom.assign assignments _build/assignments
 	$(PY) -m classroom.assign assignments assignments/student --only student
 
 # Re-run the source (instructor) notebooks in place in the fixed environment, then regenerate.
 execute-assignments: venv data
-	$(PINNED) $(PY) tools/execute_notebooks.py assignments/*.ipynb
+	$(PINNED) $(PY) tools/ci/execute_notebooks.py assignments/*.ipynb
 	$(MAKE) assignments
 
 # Grade handed-in notebooks offline, each in a sandbox (bubblewrap where it runs):
@@ -108,10 +108,10 @@ grade:
 # worth, and where the time goes: Markdown tables in benchmarks/, shown by the book's last chapter.
 bench: venv data
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
-	    sh -c '$(PY) benchmarks/bench.py --out benchmarks/results.md && \
-	           $(PY) benchmarks/ablation.py --out benchmarks/ablation.md && \
-	           $(PY) benchmarks/overhead.py --out benchmarks/overhead.md && \
-	           $(PY) benchmarks/profile_epoch.py --out benchmarks/profile.md'
+	    sh -c '$(PY) -m benchmarks.bench --out benchmarks/results.md && \
+	           $(PY) -m benchmarks.ablation --out benchmarks/ablation.md && \
+	           $(PY) -m benchmarks.overhead --out benchmarks/overhead.md && \
+	           $(PY) -m benchmarks.profile_epoch --out benchmarks/profile.md'
 
 lab: venv data
 	$(BIN)/jupyter lab chapters

@@ -1,6 +1,6 @@
 """What each of npgrad's speed choices is worth: the MLP epoch with one choice undone at a time.
 
-    python benchmarks/ablation.py [--repeats 5] [--out benchmarks/ablation.md]
+    python -m benchmarks.ablation [--repeats 5] [--out benchmarks/ablation.md]
 
 Each variant changes one thing (a monkeypatch or a different call), the variants take turns in
 one run, and the table reports each one's median epoch time and, against npgrad as it is, the
@@ -14,10 +14,10 @@ import contextlib
 from pathlib import Path
 
 import numpy as np
-from bench import interleaved, publish, ratio_table  # benchmarks/ is on the path when this runs as a script
 from threadpoolctl import threadpool_limits
 
 import npgrad.functional as F
+from benchmarks.bench import interleaved, publish, ratio_table
 from npgrad import nn, optim
 from npgrad.data import DataLoader, Dataset, TensorDataset
 from npgrad.tensor import Tensor

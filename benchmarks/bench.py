@@ -1,6 +1,6 @@
 """How fast is npgrad? Times one training epoch of three models, interleaving the contenders.
 
-    python benchmarks/bench.py [--threads 1 2] [--repeats 7] [--out benchmarks/results.md]
+    python -m benchmarks.bench [--threads 1 2] [--repeats 7] [--out benchmarks/results.md]
 
 Speed is compared as ratios measured in the same run (the machines are shared and noisy):
 npgrad against hand-written NumPy, against PyTorch (when installed), and against the physical
@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).parent))  # run as a script from anywhere
-from contenders import make_npgrad, make_numpy, make_torch  # noqa: E402
+from benchmarks.contenders import make_npgrad, make_numpy, make_torch
 
 MODELS = {"MLP 784-256-10": [784, 256, 10], "softmax regression 784-10": [784, 10],
           "MLP 784-512-256-10": [784, 512, 256, 10]}

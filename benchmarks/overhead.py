@@ -1,6 +1,6 @@
 """Where npgrad's overhead on softmax regression goes: its conveniences taken out one at a time.
 
-    python benchmarks/overhead.py [--repeats 50] [--out benchmarks/overhead.md]
+    python -m benchmarks.overhead [--repeats 50] [--out benchmarks/overhead.md]
 
 Softmax regression 784-10 is the model where npgrad stays furthest from hand-written NumPy: its
 products are small, so the Python work of each step weighs most. Each variant replaces one
@@ -15,11 +15,11 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from bench import BATCH, N, interleaved, publish, ratio_table  # benchmarks/ is on the path as a script
-from contenders import LR, epoch_runner, make_numpy
 from threadpoolctl import threadpool_limits
 
 import npgrad.functional as F
+from benchmarks.bench import BATCH, N, interleaved, publish, ratio_table
+from benchmarks.contenders import LR, epoch_runner, make_numpy
 from npgrad import nn, optim
 from npgrad.data import DataLoader, TensorDataset
 from npgrad.tensor import Tensor

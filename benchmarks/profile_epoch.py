@@ -1,6 +1,6 @@
 """Where npgrad's time goes: cProfile over one MLP epoch, and the Python work of one step.
 
-    python benchmarks/profile_epoch.py [--out benchmarks/profile.md]
+    python -m benchmarks.profile_epoch [--out benchmarks/profile.md]
 
 In the profile each row is one function, with the time spent in its own body (not in what it
 calls), so the rows add up to the epoch. Matmuls show up inside the Function whose forward or
@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench import publish  # noqa: E402
-from contenders import make_npgrad, make_numpy  # noqa: E402
+from benchmarks.bench import publish
+from benchmarks.contenders import make_npgrad, make_numpy
 
 STEPS = 469  # batches of 128 in an epoch of 60,000 examples
 

@@ -7,7 +7,7 @@ wide on a desktop, about 354 px on a phone 390 px wide. Text of 11 pt in a figur
 Every PNG matplotlib writes once bookplots is imported (a notebook's inline figures, the
 explorers' precomputed ones) carries a tEXt chunk `bookplots:smallest-text-px`: the font size
 of its smallest drawn text in the PNG's own pixels (points x dpi / 72), or "none". The site
-(tools/book_site.py) uses it to keep a wide figure at a legible scale, scrolling sideways
+(tools/site/book_site.py) uses it to keep a wide figure at a legible scale, scrolling sideways
 instead of shrinking; tests/browser/test_site.py checks it on a phone.
 """
 
@@ -55,7 +55,7 @@ def text_record(fig: Figure) -> str:
 def legible_width(image) -> int | None:
     """The width (CSS px) at which a recorded PNG's smallest text is MIN_TEXT_PX (None: no text).
 
-    `image` is a PIL image; tools/book_site.py does the same for the book's pages.
+    `image` is a PIL image; tools/site/book_site.py does the same for the book's pages.
     """
     text_px = getattr(image, "text", {}).get(TEXT_KEY, "none")
     return None if text_px == "none" else math.ceil(image.width * MIN_TEXT_PX / float(text_px))

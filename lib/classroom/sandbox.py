@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Variables that pin NumPy's and OpenBLAS's kernels (tools/pinned_env.py): passed through.
+# Variables that pin NumPy's and OpenBLAS's kernels (tools/ci/pinned_env.py): passed through.
 PINNED = ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 CHANNEL_BYTES = 256 * 2**20  # what the sandbox may hand back
 STREAM_BYTES = 64 * 1024  # of raw stdout/stderr (print() is captured per cell by the runner)

@@ -5,7 +5,7 @@ with its service worker) opens each chapter in turn, clears the stored outputs a
 first code cells in the Pyodide kernel: the imports, the data and the first training step
 (at least FIRST_CELLS cells, and none whose sizes the light setting changes). What they print
 (stdout and plain-text results) must equal what the stored notebook prints, numbers within
-the tolerance nbval uses off the numeric pin (tests/nbval_numbers.py: the browser runs numpy
+the tolerance nbval uses off the numeric pin (tools/ci/nbval_numbers.py: the browser runs numpy
 2.0 in WebAssembly, not the pinned kernels). The line saying which setting runs
 (bookplots.light) is the one output allowed to differ: the browser runs the light one. Where
 a chapter trains on MNIST or Fashion-MNIST, the kernel then loads both splits from the site's
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from test_site import BOOK, SITE, Visit, browser, server  # noqa: F401 (fixtures)
 
-from tests.nbval_numbers import NUMBER, same_within_tolerance
+from tools.ci.nbval_numbers import NUMBER, same_within_tolerance
 
 LITE = SITE / "lite"
 CHAPTERS = sorted(p.relative_to(BOOK).as_posix() for p in (BOOK / "chapters").glob("*.ipynb"))

