@@ -5,14 +5,14 @@ the slider. Here the slider is moved with the keyboard, position by position, on
 page: each position must show its own figure (its alt text names the learning rate), the
 control must be labelled, and no JavaScript error may be logged on the way.
 
-Run after building the book; it uses the site, the server and the browser of test_site.py.
+Run after building the book; it uses the site, the server and the browser of conftest.py.
 """
 
 from __future__ import annotations
 
 import pytest
-import test_site as site  # tests/browser is on sys.path when pytest collects this folder
-from test_site import browser, server  # noqa: F401  (pytest fixtures, reused)
+
+from tests.browser import bookpages as site
 
 LOAD_TIMEOUT_MS = 90_000
 PAGE = "chapters/03_linear_regression.html"
@@ -29,7 +29,7 @@ SHOWN_JS = """() => {
 }"""
 
 
-def test_the_learning_rate_slider_switches_figures_without_a_kernel(browser, server, monkeypatch):  # noqa: F811
+def test_the_learning_rate_slider_switches_figures_without_a_kernel(browser, server, monkeypatch):
     # A chapter page with hundreds of formulas can take over 15 s to load on a busy machine.
     monkeypatch.setattr(site, "TIMEOUT_MS", max(site.TIMEOUT_MS, LOAD_TIMEOUT_MS))
     if not (site.SITE / PAGE).is_file():

@@ -6,14 +6,14 @@ on screen, and measures the height of every text label there: each must be at le
 MIN_LABEL_PX tall, on a desktop window and on a phone. (Before the graph was laid out for the
 page it was one row 2,550 px wide, and its labels came out about 3 px tall.)
 
-Run after building the book; it uses the site, the server and the browser of test_site.py.
+Run after building the book; it uses the site, the server and the browser of conftest.py.
 """
 
 from __future__ import annotations
 
 import pytest
-import test_site as site  # tests/browser is on sys.path when pytest collects this folder
-from test_site import browser, server  # noqa: F401  (pytest fixtures, reused)
+
+from tests.browser import bookpages as site
 
 LOAD_TIMEOUT_MS = 90_000
 PAGE = "chapters/02_autograd.html"
@@ -59,7 +59,7 @@ MEASURE_JS = """async () => {
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_graph_labels_are_at_least_10px_tall(viewport, browser, server, monkeypatch):  # noqa: F811
+def test_graph_labels_are_at_least_10px_tall(viewport, browser, server, monkeypatch):
     # A chapter page with hundreds of formulas can take over 15 s to load on a busy machine.
     monkeypatch.setattr(site, "TIMEOUT_MS", max(site.TIMEOUT_MS, LOAD_TIMEOUT_MS))
     if not (site.SITE / PAGE).is_file():

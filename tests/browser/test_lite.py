@@ -22,8 +22,8 @@ import re
 from pathlib import Path
 
 import pytest
-from test_site import BOOK, SITE, Visit, browser, server  # noqa: F401 (fixtures)
 
+from tests.browser.bookpages import BOOK, SITE, Visit
 from tools.ci.nbval_numbers import NUMBER, same_within_tolerance
 
 LITE = SITE / "lite"
@@ -153,7 +153,7 @@ def errors(outputs: list[dict]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lab(browser, server):  # noqa: F811
+def lab(browser, server):
     """JupyterLite's JupyterLab, loaded once for every chapter."""
     visit = Visit(browser, f"{server}lite/lab/index.html", service_workers="allow")
     visit.page.set_default_timeout(KERNEL_MS)
