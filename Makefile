@@ -61,7 +61,7 @@ setup: venv dev data system ## everything make test needs (what cannot be instal
 
 venv: $(STAMP) ## .venv from the pinned requirements.txt [Python 3.11]
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml lib/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt

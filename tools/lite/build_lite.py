@@ -13,7 +13,8 @@ What it ships, all served from the site (nothing from outside at run time):
   the packages the notebooks import (numpy, matplotlib, scikit-learn, tqdm, ipywidgets, and
   what they and the kernel need), listed in a `pyodide-lock.json` so that a plain `import`
   loads them;
-- npgrad (and bookplots) as a wheel built from lib/, entered in that lock too, depending on
+- npgrad and npgrad-course (bookplots, the light setting) as wheels built from this checkout,
+  entered in that lock too, depending on
   tqdm and scikit-learn (which npgrad imports inside functions, where Pyodide does not see the
   import: `npgrad.train.fit`'s progress bar, `load_iris`, `load_digits`);
 - MNIST and Fashion-MNIST, gzipped, under `data/` (with their licences and attribution in
@@ -72,7 +73,14 @@ PYPI_WHEELS = {
 ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython", "jedi", "micropip",
          "packaging", "ssl", "sqlite3", "pyodide-unix-timezones"]
 # What `import npgrad` loads with it (its imports inside functions included: see the docstring).
-NPGRAD_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn"]
+# This repository's two distributions in the lock: what each depends on there, what it imports.
+# npgrad depends on tqdm and scikit-learn (its extras) so that train.fit's progress bar and
+# load_iris/load_digits work in any cell: Pyodide only sees a cell's own imports.
+PROJECTS = {
+    "npgrad": (["numpy", "tqdm", "scikit-learn"], ["npgrad"]),
+    "npgrad-course": (["npgrad", "numpy", "matplotlib", "ipywidgets"],
+                      ["bookplots", "course", "classroom"]),
+}
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
 NOTEBOOKS = ["chapters/*.ipynb", "assignments/student/*.ipynb"]
@@ -166,16 +174,19 @@ def pypi_wheel(name: str, cache: Path) -> tuple[str, bytes]:
     return file_name, data
 
 
-def npgrad_wheel(out: Path) -> Path:
-    """npgrad (with bookplots) as a wheel built from a copy of this checkout's lib/ (setuptools
-    leaves a build/ folder beside the project it builds)."""
+def project_wheels(out: Path) -> dict[str, Path]:
+    """npgrad (the root pyproject.toml) and npgrad-course (lib/pyproject.toml: the figures, the
+    light setting) as wheels built from a copy of this checkout (setuptools leaves a build/
+    folder beside the project it builds)."""
     source = out / "npgrad-source"
     shutil.copytree(ROOT / "lib", source / "lib", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
-                    str(source)], check=True)
-    return next(out.glob("npgrad-*.whl"))
+    for project in (source, source / "lib"):
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
+                        str(project)], check=True)
+    return {"npgrad": next(out.glob("npgrad-[0-9]*.whl")),
+            "npgrad-course": next(out.glob("npgrad_course-*.whl"))}
 
 
 def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], imports: list[str],
@@ -210,11 +221,11 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
             packages[name] = entry
             file_name = entry["file_name"]
         (dest / file_name).write_bytes(data)
-    wheel = npgrad_wheel(work)
-    data = wheel.read_bytes()
-    shutil.copy2(wheel, dest / wheel.name)
-    packages["npgrad"] = lock_entry("npgrad", wheel.name, data, NPGRAD_DEPENDS,
-                                    ["npgrad", "bookplots"], wheel.name.split("-")[1])
+    for name, wheel in project_wheels(work).items():
+        shutil.copy2(wheel, dest / wheel.name)
+        depends, imports = PROJECTS[name]
+        packages[name] = lock_entry(name, wheel.name, wheel.read_bytes(), depends, imports,
+                                    wheel.name.split("-")[1])
     (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
                                                        indent=1) + "\n")
     return {"packages": len(packages), "sources": sources.used}

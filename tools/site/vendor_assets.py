@@ -102,7 +102,7 @@ def vendor(site: Path, node_modules: Path) -> dict[str, int]:
                 sys.exit(f"vendor_assets: {name}@{version} has no {base}/{pattern}")
             for src in matches:
                 counts[name] += copy(src, dest / src.relative_to(package / base))
-    counts["own"] = sum(copy(ROOT / "tools" / src, site / "_vendor" / dest) for src, dest in OWN.items())
+    counts["own"] = sum(copy(Path(__file__).parent / src, site / "_vendor" / dest) for src, dest in OWN.items())
     return counts
 
 
@@ -113,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = vendor(args.site, args.node_modules)
     freed = prune(args.site)
-    versions = {**pinned_versions(), "own": "tools"}
+    versions = {**pinned_versions(), "own": "tools/site"}
     print("vendor_assets: " + ", ".join(f"{n}@{versions[n]} ({c} files)" for n, c in counts.items())
           + f" -> {args.site / '_vendor'}; {freed / 1e6:.1f} MB that no page requests removed")
 
