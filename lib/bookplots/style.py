@@ -8,7 +8,7 @@ Every PNG matplotlib writes once bookplots is imported (a notebook's inline figu
 explorers' precomputed ones) carries a tEXt chunk `bookplots:smallest-text-px`: the font size
 of its smallest drawn text in the PNG's own pixels (points x dpi / 72), or "none". The site
 (tools/site/book_site.py) uses it to keep a wide figure at a legible scale, scrolling sideways
-instead of shrinking; tests/browser/test_site.py checks it on a phone.
+instead of shrinking; tests/browser/test_site_pages.py checks it on a phone.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """tools/site/repo_url.py: every notebook's Colab install cell installs npgrad from _config.yml's repository.
 
 The launch buttons and links on the built pages are checked against the same URL in
-tests/browser/test_site.py (test_every_repository_link_is_built_from_the_config_url).
+tests/browser/test_site_html.py (test_every_repository_link_is_built_from_the_config_url).
 """
 
 from __future__ import annotations

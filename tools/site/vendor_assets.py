@@ -6,7 +6,7 @@ from the npm packages pinned in package.json / package-lock.json (`npm ci` puts 
 node_modules/); none is committed. They stay out of _static/ on purpose: Jupyter Book 1 adds
 every script found in a source _static/ folder to every page.
 
-Only what a page can request is shipped (tests/browser/test_site.py checks it against the
+Only what a page can request is shipped (tests/browser/test_site_pages.py checks it against the
 requests every page makes): not MathJax's speech rules (`sre/`), accessibility explorer, menu
 extras and other input or output components, which the combined `tex-mml-chtml.js` never
 loads unless a reader turns on the explorer in MathJax's menu; not the widget manager's icon
