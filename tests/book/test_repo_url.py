@@ -47,6 +47,9 @@ def test_every_chapter_has_one_install_cell_before_its_first_import(path):
     assert cells[0] == first_code, f"{path.name}: the install cell is not the first code cell"
     assert "remove-cell" in nb["cells"][cells[0]]["metadata"].get("tags", []), \
         f"{path.name}: the install cell is not tagged remove-cell (the book would show it)"
+    source = "".join(nb["cells"][cells[0]]["source"])
+    assert '"npgrad-course @ ' in source and '#subdirectory=lib"' in source, \
+        f"{path.name}: the install cell does not install the course's helpers (lib/)"
 
 
 def test_requirement_names_the_branch_only_when_it_is_not_main():

@@ -4,13 +4,15 @@ Jupyter Book builds the launch buttons (Binder, Colab), the repository button an
 link from `repository.url` and `repository.branch`. The one copy it cannot reach is the hidden
 first code cell of each chapter, which installs npgrad when the notebook runs on Colab:
 
-    %pip install --quiet "npgrad @ git+https://github.com/<owner>/<name>"
+    %pip install --quiet "npgrad @ git+https://github.com/<owner>/<name>" \
+                         "npgrad-course @ git+https://github.com/<owner>/<name>#subdirectory=lib"
 
-(`@<branch>` is appended when `repository.branch` is not `main`; the `git+...` address may also
-sit in a variable of its own on the line before). This tool checks the `git+` address in every
-notebook that has such a cell, and rewrites it from _config.yml with `--write`. A fork
-sets `repository.url` (and `branch`), runs `python tools/site/repo_url.py --write`, and rebuilds.
-Only the cell's source changes; the cell does nothing outside Colab, so no output changes.
+(npgrad, and the course's helpers from the repository's `lib/`; `@<branch>` is appended
+when `repository.branch` is not `main`; the `git+...` address may also sit in a variable of
+its own on the line before). This tool checks the `git+` address in every notebook that has
+such a cell, and rewrites it from _config.yml with `--write`. A fork sets `repository.url`
+(and `branch`), runs `python tools/site/repo_url.py --write`, and rebuilds. Only the cell's
+source changes; the cell does nothing outside Colab, so no output changes.
 
     python tools/site/repo_url.py [--write] [notebooks ...]   (default: chapters/ and assignments/)
 """
@@ -27,7 +29,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # The address pip installs npgrad from, in the Colab cell (up to the closing quote).
-GIT_URL = re.compile(r'''git\+[a-z]+://[^"'\s]+''')
+GIT_URL = re.compile(r'''git\+[a-z]+://[^"'\s#]+''')
 COLAB_GUARD = '"google.colab" in sys.modules'
 
 

@@ -102,7 +102,8 @@ def vendor(site: Path, node_modules: Path) -> dict[str, int]:
                 sys.exit(f"vendor_assets: {name}@{version} has no {base}/{pattern}")
             for src in matches:
                 counts[name] += copy(src, dest / src.relative_to(package / base))
-    counts["own"] = sum(copy(Path(__file__).parent / src, site / "_vendor" / dest) for src, dest in OWN.items())
+    here = Path(__file__).parent
+    counts["own"] = sum(copy(here / src, site / "_vendor" / dest) for src, dest in OWN.items())
     return counts
 
 
