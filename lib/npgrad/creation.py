@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from npgrad.tensor import DEFAULT_DTYPE, Tensor, as_array
+from npgrad.tensor import DEFAULT_DTYPE, Tensor, as_array, as_shape
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
@@ -15,11 +15,11 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 
 
 def zeros(*shape: int, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
-    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad)
+    return Tensor(np.zeros(as_shape(shape), dtype=dtype), requires_grad)
 
 
 def ones(*shape: int, requires_grad: bool = False, dtype: Any = DEFAULT_DTYPE) -> Tensor:
-    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad)
+    return Tensor(np.ones(as_shape(shape), dtype=dtype), requires_grad)
 
 
 def zeros_like(x: Tensor, requires_grad: bool = False) -> Tensor:
@@ -33,9 +33,6 @@ def ones_like(x: Tensor, requires_grad: bool = False) -> Tensor:
 def randn(*shape: int, rng: np.random.Generator | int | None = None, requires_grad: bool = False,
           dtype: Any = DEFAULT_DTYPE) -> Tensor:
     """Standard normal samples drawn from rng (a numpy Generator or a seed)."""
-    sample = np.random.default_rng(rng).standard_normal(_shape(shape))
+    sample = np.random.default_rng(rng).standard_normal(as_shape(shape))
     return Tensor(sample.astype(dtype), requires_grad)
 
-
-def _shape(shape: tuple) -> tuple[int, ...]:
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape

@@ -38,6 +38,18 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def as_shape(args: tuple) -> tuple[int, ...]:
+    """A shape given as f(2, 3) or as f((2, 3)), PyTorch accepts both."""
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def to_float(x: np.ndarray) -> np.ndarray:
+    """x if it is floating point, else x in DEFAULT_DTYPE (PyTorch's exp of an int tensor)."""
+    return x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)
+
+
 def _operand(other: Any) -> Any:
     """other for a NumPy operation on a tensor's data: a Python number is passed as it is,
     which NumPy treats as weak (as PyTorch does) and converts exactly."""
