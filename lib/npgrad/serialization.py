@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -11,20 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from npgrad.tensor import Tensor
+from npgrad.utils import atomic_write
 
 
 def save(state_dict: dict, path: str | os.PathLike) -> None:
     """Write the arrays of state_dict to path (.npz); a crash midway leaves no partial file."""
     path = Path(path)
     arrays = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=False, **arrays)  # object arrays raise, never pickle
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, allow_pickle=False, **arrays)  # object arrays raise, never pickle
 
 
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:

@@ -8,11 +8,8 @@ files $NPGRAD_DATA_GZ and the URL $NPGRAD_DATA_URL, each laid out like the cache
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +22,7 @@ from npgrad.datasets.verify import (
     read_verified,
     verify,
 )
+from npgrad.utils import atomic_write
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -139,7 +137,9 @@ def fetch_files(spec: DatasetSpec, names: Sequence[str], root: Root) -> dict[str
             except DatasetError as error:
                 failures.append((source.name, name, str(error)))
                 continue
-            _atomic_write(folder / name, data)
+            folder.mkdir(parents=True, exist_ok=True)
+            with atomic_write(folder / name) as file:
+                file.write(data)
             note = " (replaced a corrupt cache copy)" if name in corrupt else ""
             found[name] = (data, source.name + note)
             missing.remove(name)
@@ -170,34 +170,6 @@ def _in_browser() -> bool:
 def _reason(error: Exception) -> str:
     """A cache miss in a few words."""
     return "no file" if isinstance(error, FileNotFoundError) else str(error)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write a temporary file beside path, then rename it: path is whole or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is ordinary data
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _remove_stale_parts(path)
-
-
-def _remove_stale_parts(path: Path, max_age: float = 3600) -> None:
-    """Delete temporary files a killed earlier write of path left behind (older than max_age s).
-
-    Younger ones may belong to a write still running in another process, so they stay.
-    """
-    for part in path.parent.glob(f".{path.name}.*.part"):
-        with contextlib.suppress(OSError):  # gone already, or not ours to delete
-            if time.time() - part.stat().st_mtime > max_age:
-                part.unlink()
 
 
 def _not_found_message(
