@@ -19,7 +19,7 @@ from npgrad.tensor import Function, Tensor, _promote, to_float
 # ---------------------------------------------------------------------------- arithmetic
 
 
-class Broadcasting(Function):
+class BinaryElementwise(Function):
     """An elementwise op of two inputs: both converted to the dtype of PyTorch's rule
     (`result_type` in tensor.py), and a clear error for shapes that do not broadcast."""
 
@@ -46,7 +46,7 @@ def _broadcasts(*shapes: tuple[int, ...]) -> bool:
     return True
 
 
-class Add(Broadcasting):
+class Add(BinaryElementwise):
     def forward(self, a, b):
         return a + b
 
@@ -54,7 +54,7 @@ class Add(Broadcasting):
         return grad, grad
 
 
-class Sub(Broadcasting):
+class Sub(BinaryElementwise):
     def forward(self, a, b):
         return a - b
 
@@ -62,28 +62,28 @@ class Sub(Broadcasting):
         return grad, -grad
 
 
-class Mul(Broadcasting):
+class Mul(BinaryElementwise):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
 
     def backward(self, grad):
-        return _if(self, 0, lambda: grad * self.b), _if(self, 1, lambda: grad * self.a)
+        return _grad_if_needed(self, 0, lambda: grad * self.b), _grad_if_needed(self, 1, lambda: grad * self.a)
 
 
-class Div(Broadcasting):
+class Div(BinaryElementwise):
     def forward(self, a, b):
         a, b = to_float(a), to_float(b)  # true division of integers: floats, as PyTorch
         self.a, self.b = a, b
         return a / b
 
     def backward(self, grad):
-        ga = _if(self, 0, lambda: grad / self.b)
-        gb = _if(self, 1, lambda: -grad * self.a / (self.b * self.b))
+        ga = _grad_if_needed(self, 0, lambda: grad / self.b)
+        gb = _grad_if_needed(self, 1, lambda: -grad * self.a / (self.b * self.b))
         return ga, gb
 
 
-class Maximum(Broadcasting):
+class Maximum(BinaryElementwise):
     """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch (and
     where one is NaN, both get all of it)."""
 
@@ -144,7 +144,7 @@ class Cast(Function):
         return grad
 
 
-def _if(fn: Function, i: int, grad_of_input):
+def _grad_if_needed(fn: Function, i: int, grad_of_input):
     """Compute input i's gradient only if it requires one (saves a matmul or two per step)."""
     return grad_of_input() if fn.needs_grad[i] else None
 
@@ -193,8 +193,8 @@ class MatMul(Function):
         a, b = np.atleast_2d(self.a), self.b[:, None] if self.b.ndim == 1 else self.b
         grad = grad[..., None] if self.b.ndim == 1 else grad
         grad = grad[..., None, :] if self.a.ndim == 1 else grad
-        ga = _if(self, 0, lambda: grad @ np.swapaxes(b, -1, -2))
-        gb = _if(self, 1, lambda: np.swapaxes(a, -1, -2) @ grad)
+        ga = _grad_if_needed(self, 0, lambda: grad @ np.swapaxes(b, -1, -2))
+        gb = _grad_if_needed(self, 1, lambda: np.swapaxes(a, -1, -2) @ grad)
         return ga, (gb[..., 0] if gb is not None and self.b.ndim == 1 else gb)
 
 
@@ -230,11 +230,11 @@ class Linear(Function):
 
     def backward(self, grad):
         rows = grad.reshape(-1, grad.shape[-1])
-        gx = _if(self, 0, lambda: grad @ self.weight)
-        gw = _if(self, 1, lambda: rows.T @ self.x.reshape(-1, self.x.shape[-1]))
+        gx = _grad_if_needed(self, 0, lambda: grad @ self.weight)
+        gw = _grad_if_needed(self, 1, lambda: rows.T @ self.x.reshape(-1, self.x.shape[-1]))
         if len(self.needs_grad) == 2:
             return gx, gw
-        return gx, gw, _if(self, 2, lambda: rows.sum(axis=0))
+        return gx, gw, _grad_if_needed(self, 2, lambda: rows.sum(axis=0))
 
 
 def linear(x, weight, bias=None) -> Tensor:
@@ -385,7 +385,7 @@ from npgrad.reductions import (  # noqa: E402
     LogSoftmax,
     LogSumExp,
     Max,
-    MaxAlong,
+    MaxWithIndices,
     MaxResult,
     Mean,
     Softmax,
@@ -423,7 +423,7 @@ __all__ = [
     "sigmoid", "sqrt", "sub", "tanh",
     # from losses.py, reductions.py, shape_ops.py
     "REDUCTIONS", "BCEWithLogits", "CrossEntropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "mse_loss", "Max", "MaxAlong", "MaxResult", "Mean", "LogSoftmax",
+    "cross_entropy", "mse_loss", "Max", "MaxWithIndices", "MaxResult", "Mean", "LogSoftmax",
     "LogSumExp", "Softmax", "Sum", "amax", "log_softmax", "logsumexp", "max", "mean",
     "softmax", "sum", "Concatenate", "GetItem", "Permute", "Reshape", "Stack", "cat",
     "concatenate", "flatten", "getitem", "permute", "reshape", "stack", "transpose", "view",

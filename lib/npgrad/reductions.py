@@ -65,7 +65,7 @@ class Max(Function):
         return _expand(grad, self.winners.shape, self.dim, self.keepdim) * self.winners
 
 
-class MaxAlong(Function):
+class MaxWithIndices(Function):
     """torch.max(x, dim).values: the gradient goes to the returned index alone, ties or not."""
 
     def __init__(self, dim, keepdim, index):
@@ -133,7 +133,7 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
     if not isinstance(dim, int):
         raise TypeError(f"max: dim must be one int, got {dim!r}; use amax for several dims")
     index = np.argmax(as_array(x), axis=dim)
-    values = MaxAlong.apply(x, dim=dim, keepdim=keepdim, index=index)
+    values = MaxWithIndices.apply(x, dim=dim, keepdim=keepdim, index=index)
     return MaxResult(values, Tensor(np.expand_dims(index, dim) if keepdim else index))
 
 

@@ -301,14 +301,14 @@ class Tensor:
                 "create the inputs with requires_grad=True (and not inside no_grad())"
             )
         grads = {id(self): self._seed_grad(grad)}
-        handed: set[int] = set()  # arrays this pass has stored as some tensor's .grad
+        stored_as_grad: set[int] = set()  # arrays this pass has stored as some tensor's .grad
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             fn = node._ctx
             if fn is None or node._retains_grad:
-                node._accumulate(g, handed)
+                node._accumulate(g, stored_as_grad)
             if fn is not None:
                 self._send_to_inputs(fn, g, grads)
                 if not retain_graph:
@@ -346,16 +346,16 @@ class Tensor:
             earlier = grads.get(id(t))
             grads[id(t)] = g if earlier is None else earlier + g
 
-    def _accumulate(self, g: np.ndarray, handed: set[int]) -> None:
+    def _accumulate(self, g: np.ndarray, stored_as_grad: set[int]) -> None:
         """Leaf gradients add up across backward() calls until zeroed, as in PyTorch.
 
         The first gradient is kept as it is (no copy) unless another .grad already holds it or
         it is a view into another array: later calls add to it in place.
         """
         if self.grad is None:
-            if id(g) in handed or not g.flags.owndata:
+            if id(g) in stored_as_grad or not g.flags.owndata:
                 g = g.copy()
-            handed.add(id(g))
+            stored_as_grad.add(id(g))
             self.grad = Tensor(g)
         else:
             self.grad.data += g
