@@ -68,7 +68,9 @@ class Mul(BinaryElementwise):
         return a * b
 
     def backward(self, grad):
-        return _grad_if_needed(self, 0, lambda: grad * self.b), _grad_if_needed(self, 1, lambda: grad * self.a)
+        ga = _grad_if_needed(self, 0, lambda: grad * self.b)
+        gb = _grad_if_needed(self, 1, lambda: grad * self.a)
+        return ga, gb
 
 
 class Div(BinaryElementwise):
@@ -385,8 +387,8 @@ from npgrad.reductions import (  # noqa: E402
     LogSoftmax,
     LogSumExp,
     Max,
-    MaxWithIndices,
     MaxResult,
+    MaxWithIndices,
     Mean,
     Softmax,
     Sum,
