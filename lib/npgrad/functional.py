@@ -4,8 +4,8 @@ Arithmetic, matmul and the elementwise functions live here; reductions and softm
 reductions.py, reshaping and indexing in shape_ops.py, the losses in losses.py, all
 reachable from this module as in PyTorch's torch.nn.functional.
 
-Gradients come back in the shape of the broadcast result; the engine (tensor.py) sums them
-back to each input's shape, so no op here deals with broadcasting in its backward.
+Gradients come back in the shape of the broadcast result; the engine (tensor.py) sums
+them back to each input's shape, so no op here deals with broadcasting in its backward.
 """
 
 from __future__ import annotations
@@ -16,25 +16,32 @@ import numpy as np
 
 from npgrad.tensor import Function, Tensor, _promote, to_float
 
-# ---------------------------------------------------------------------------- arithmetic
+# ------------------------------------------------------------------------ arithmetic
 
 
 class BinaryElementwise(Function):
     """An elementwise op of two inputs: both converted to the dtype of PyTorch's rule
-    (`result_type` in tensor.py), and a clear error for shapes that do not broadcast."""
+    (`result_type` in promotion.py); shapes that do not broadcast get a clear error."""
 
     @classmethod
     def apply(cls, a: Any, b: Any, **params: Any) -> Tensor:
-        if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype):
-            a, b = _promote((a, b))  # a constant, or two dtypes: PyTorch's rule, not NumPy's
+        if not (
+            isinstance(a, Tensor)
+            and isinstance(b, Tensor)
+            and a.data.dtype is b.data.dtype
+        ):
+            a, b = _promote(
+                (a, b)
+            )  # a constant, or two dtypes: PyTorch's rule, not NumPy's
         try:
             return super().apply(a, b, **params)
         except ValueError:
             if _broadcasts(a.shape, b.shape):
                 raise
             raise ValueError(
-                f"{cls.__name__.lower()}: shapes {a.shape} and {b.shape} do not broadcast "
-                "(trailing dimensions must be equal or 1); reshape one of them"
+                f"{cls.__name__.lower()}: shapes {a.shape} and {b.shape} do not "
+                "broadcast (trailing dimensions must be equal or 1); reshape one of "
+                "them"
             ) from None
 
 
@@ -86,8 +93,8 @@ class Div(BinaryElementwise):
 
 
 class Maximum(BinaryElementwise):
-    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch (and
-    where one is NaN, both get all of it)."""
+    """max(a, b) elementwise; at a tie each side gets half the gradient, as in PyTorch
+    (and where one is NaN, both get all of it)."""
 
     def forward(self, a, b):
         half = np.where(a == b, 0.5, 1.0).astype(a.dtype, copy=False)
@@ -107,11 +114,13 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """x ** p for a constant exponent p: d/dx = p x^(p-1), and 0 for p = 0 (even at x = 0)."""
+    """x ** p for a constant p: d/dx = p x^(p-1), and 0 for p = 0 (even at x = 0)."""
 
     def __init__(self, exponent: float):
         if isinstance(exponent, Tensor | np.ndarray):
-            raise TypeError("pow: the exponent must be a Python number; use exp(b * log(x))")
+            raise TypeError(
+                "pow: the exponent must be a Python number; use exp(b * log(x))"
+            )
         self.p = exponent
 
     def forward(self, x):
@@ -122,19 +131,22 @@ class Pow(Function):
 
     def backward(self, grad):
         if self.p == 0:
-            return np.zeros_like(grad)  # x**0 = 1 is constant, also at x = 0 where x**-1 is inf
+            return np.zeros_like(
+                grad
+            )  # x**0 = 1 is constant, also at x = 0 where x**-1 is inf
         return grad * self.p * _power(self.x, self.p - 1)
 
 
 def _power(x: np.ndarray, p: float) -> np.ndarray:
-    """x**p; the powers 0.5 and -0.5 as sqrt and 1/sqrt, as PyTorch (sqrt(-inf) is NaN, not inf)."""
+    """x**p; the powers 0.5 and -0.5 as sqrt and 1/sqrt, as PyTorch (sqrt(-inf) is NaN,
+    not inf)."""
     if p == 0.5:
         return np.sqrt(x)
     return 1 / np.sqrt(x) if p == -0.5 else x**p
 
 
 class Cast(Function):
-    """x in another dtype (type promotion casts with it); the engine casts the gradient back."""
+    """x in another dtype (type promotion uses it); the engine casts grad back."""
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -147,7 +159,7 @@ class Cast(Function):
 
 
 def _grad_if_needed(fn: Function, i: int, grad_of_input):
-    """Compute input i's gradient only if it requires one (saves a matmul or two per step)."""
+    """Compute input i's gradient only if it requires one (saves matmuls)."""
     return grad_of_input() if fn.needs_grad[i] else None
 
 
@@ -191,7 +203,8 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, grad):
-        # A 1-D operand is a row on the left, a column on the right: put back the axis @ dropped.
+        # A 1-D operand is a row on the left, a column on the right: put back the axis @
+        # dropped.
         a, b = np.atleast_2d(self.a), self.b[:, None] if self.b.ndim == 1 else self.b
         grad = grad[..., None] if self.b.ndim == 1 else grad
         grad = grad[..., None, :] if self.a.ndim == 1 else grad
@@ -202,12 +215,15 @@ class MatMul(Function):
 
 def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
     if not sa or not sb:
-        raise ValueError(f"matmul: both operands need at least one dimension, got {sa} and {sb}")
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got {sa} and {sb}"
+        )
     inner_a, inner_b = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
     if inner_a != inner_b:
         raise ValueError(
-            f"matmul: shapes {sa} and {sb} do not align ({inner_a} != {inner_b}); the last "
-            "dimension of the left operand must equal the second-to-last of the right"
+            f"matmul: shapes {sa} and {sb} do not align ({inner_a} != {inner_b}); the "
+            "last dimension of the left operand must equal the second-to-last of the "
+            "right"
         )
 
 
@@ -221,8 +237,9 @@ class Linear(Function):
     def forward(self, x, weight, bias=None):
         if not x.ndim or x.shape[-1] != weight.shape[1]:
             raise ValueError(
-                f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features in its "
-                f"last dimension, but the weight {weight.shape} expects {weight.shape[1]}"
+                f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} "
+                f"features in its last dimension, but the weight {weight.shape} "
+                f"expects {weight.shape[1]}"
             )
         self.x, self.weight = x, weight
         y = x @ weight.T
@@ -233,7 +250,9 @@ class Linear(Function):
     def backward(self, grad):
         rows = grad.reshape(-1, grad.shape[-1])
         gx = _grad_if_needed(self, 0, lambda: grad @ self.weight)
-        gw = _grad_if_needed(self, 1, lambda: rows.T @ self.x.reshape(-1, self.x.shape[-1]))
+        gw = _grad_if_needed(
+            self, 1, lambda: rows.T @ self.x.reshape(-1, self.x.shape[-1])
+        )
         if len(self.needs_grad) == 2:
             return gx, gw
         return gx, gw, _grad_if_needed(self, 2, lambda: rows.sum(axis=0))
@@ -243,7 +262,7 @@ def linear(x, weight, bias=None) -> Tensor:
     return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
 
 
-# ---------------------------------------------------------------------------- elementwise
+# ----------------------------------------------------------------------- elementwise
 
 
 class Exp(Function):
@@ -317,7 +336,7 @@ class ReLU(Function):
 
 
 class Sigmoid(Function):
-    """sigmoid(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2: finite for any x."""
+    """sigmoid(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2: finite."""
 
     def forward(self, x):
         x = to_float(x)
@@ -373,8 +392,8 @@ def tanh(x) -> Tensor:
     return Tanh.apply(x)
 
 
-# The rest of PyTorch's torch.nn.functional, defined in modules of their own. Imported last:
-# losses.py uses sub, defined above.
+# The rest of PyTorch's torch.nn.functional, defined in modules of their own. Imported
+# last: losses.py uses sub, defined above.
 from npgrad.losses import (  # noqa: E402
     REDUCTIONS,
     BCEWithLogits,
@@ -417,16 +436,16 @@ from npgrad.shape_ops import (  # noqa: E402
     view,
 )
 
+# fmt: off
 __all__ = [
-    # defined here
     "Abs", "Add", "Cast", "Clamp", "Div", "Exp", "Linear", "Log", "MatMul", "Maximum",
-    "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "abs", "add", "clamp",
-    "clip", "div", "exp", "linear", "log", "matmul", "maximum", "mul", "neg", "pow", "relu",
-    "sigmoid", "sqrt", "sub", "tanh",
-    # from losses.py, reductions.py, shape_ops.py
-    "REDUCTIONS", "BCEWithLogits", "CrossEntropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "mse_loss", "Max", "MaxWithIndices", "MaxResult", "Mean", "LogSoftmax",
-    "LogSumExp", "Softmax", "Sum", "amax", "log_softmax", "logsumexp", "max", "mean",
-    "softmax", "sum", "Concatenate", "GetItem", "Permute", "Reshape", "Stack", "cat",
-    "concatenate", "flatten", "getitem", "permute", "reshape", "stack", "transpose", "view",
+    "Mul", "Neg", "Pow", "ReLU", "Sigmoid", "Sqrt", "Sub", "Tanh", "abs", "add",
+    "clamp", "clip", "div", "exp", "linear", "log", "matmul", "maximum", "mul", "neg",
+    "pow", "relu", "sigmoid", "sqrt", "sub", "tanh", "REDUCTIONS", "BCEWithLogits",
+    "CrossEntropy", "binary_cross_entropy_with_logits", "cross_entropy", "mse_loss",
+    "Max", "MaxWithIndices", "MaxResult", "Mean", "LogSoftmax", "LogSumExp", "Softmax",
+    "Sum", "amax", "log_softmax", "logsumexp", "max", "mean", "softmax", "sum",
+    "Concatenate", "GetItem", "Permute", "Reshape", "Stack", "cat", "concatenate",
+    "flatten", "getitem", "permute", "reshape", "stack", "transpose", "view",
 ]
+# fmt: on

@@ -1,8 +1,9 @@
-"""The losses: cross-entropy from logits, binary cross-entropy from logits, squared error.
+"""The losses: cross-entropy from logits, binary cross-entropy from logits, squared
+error.
 
-Each takes a `reduction` as in PyTorch: the mean of the per-example losses, their sum, or
-all of them ('none'). They are reachable as npgrad.functional.cross_entropy etc., as in
-PyTorch's torch.nn.functional.
+Each takes a `reduction` as in PyTorch: the mean of the per-example losses, their sum,
+or all of them ('none'). They are reachable as npgrad.functional.cross_entropy etc., as
+in PyTorch's torch.nn.functional.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(
+            f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
 
 
 def _reduce(losses, reduction: str):
@@ -76,14 +79,14 @@ class CrossEntropy(Loss):
 
 
 def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
-    """Class labels (n,) of an integer type in [0, q), or probabilities (n, q) in dtype."""
+    """Class labels (n,) of an integer type in [0, q), or probabilities (n, q)."""
     if target.shape == (n, q) and target.dtype.kind == "f":
         return target.astype(dtype, copy=False)
     if target.shape != (n,):
         raise ValueError(
-            f"cross_entropy: logits have shape {(n, q)}, so targets must be class labels "
-            f"of shape ({n},) or probabilities of shape {(n, q)}; "
-            f"got shape {target.shape}"
+            f"cross_entropy: logits have shape {(n, q)}, so targets must be class "
+            f"labels of shape ({n},) or probabilities of shape {(n, q)}; got shape "
+            f"{target.shape}"
         )
     if target.dtype.kind not in "iu":
         raise TypeError(
@@ -99,7 +102,7 @@ def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
 
 
 def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy from raw logits (n, q): labels (n,) or probabilities (n, q)."""
+    """Softmax cross-entropy of logits (n, q): labels (n,) or probabilities (n, q)."""
     array = _floating_logits("cross_entropy", logits)
     if array.ndim != 2:
         raise ValueError(
@@ -110,8 +113,9 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
 
 
 class BCEWithLogits(Loss):
-    """loss = (1 - t) x - log sigmoid(x), log sigmoid(x) = min(x, 0) - log(1 + exp(-|x|));
-    d loss / dx = sigmoid(x) - t. (PyTorch's formula, so also its values at x = +-inf.)"""
+    """loss = (1 - t) x - log sigmoid(x), log sigmoid(x) = min(x, 0) - log(1 +
+    exp(-|x|)); d loss / dx = sigmoid(x) - t. (PyTorch's formula, so also its values at
+    x = +-inf.)"""
 
     def forward(self, x):
         t = self.target.astype(x.dtype, copy=False)
@@ -142,7 +146,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
 
 
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """mean_i (input_i - target_i)^2; the shapes must match (no silent n x n broadcast)."""
+    """mean_i (input_i - target_i)^2; the shapes must match (no n x n broadcast)."""
     _same_shape("mse_loss", input, target)
     _check_reduction(reduction)  # before any work, as PyTorch
     squared = sub(input, target) ** 2

@@ -21,7 +21,7 @@ def _dims(dim, keepdim, axis=None, keepdims=None):
 
 
 def _expand(grad: np.ndarray, shape: tuple[int, ...], dim, keepdim: bool) -> np.ndarray:
-    """Put back the reduced axes as size-1 axes, so grad broadcasts against the input."""
+    """Put the reduced axes back with size 1, so grad broadcasts against the input."""
     if dim is None or keepdim:
         return grad.reshape([1] * len(shape)) if dim is None else grad
     return np.expand_dims(grad, dim)
@@ -36,7 +36,9 @@ class Sum(Function):
         return x.sum(axis=self.dim, keepdims=self.keepdim)
 
     def backward(self, grad):
-        return np.broadcast_to(_expand(grad, self.shape, self.dim, self.keepdim), self.shape)
+        return np.broadcast_to(
+            _expand(grad, self.shape, self.dim, self.keepdim), self.shape
+        )
 
 
 class Mean(Sum):
@@ -50,7 +52,7 @@ class Mean(Sum):
 
 
 class Max(Function):
-    """Largest value along dim; ties share the gradient equally (torch.amax, torch.max(x))."""
+    """Largest value along dim; ties share the gradient (torch.amax, torch.max(x))."""
 
     def __init__(self, dim=None, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
@@ -66,7 +68,7 @@ class Max(Function):
 
 
 class MaxWithIndices(Function):
-    """torch.max(x, dim).values: the gradient goes to the returned index alone, ties or not."""
+    """torch.max(x, dim).values: the gradient goes to the returned index alone."""
 
     def __init__(self, dim, keepdim, index):
         self.dim, self.keepdim, self.index = dim, keepdim, np.expand_dims(index, dim)
@@ -84,8 +86,8 @@ class MaxWithIndices(Function):
 
 
 class LogSumExp(Function):
-    """log sum_i exp(x_i), computed as m + log sum_i exp(x_i - m) with m = max x (0 if infinite:
-    -inf for a row of -inf, inf for a row holding inf, as in PyTorch)."""
+    """log sum_i exp(x_i), computed as m + log sum_i exp(x_i - m) with m = max x (0 if
+    infinite: -inf for a row of -inf, inf for a row holding inf, as in PyTorch)."""
 
     def __init__(self, dim=None, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
@@ -94,7 +96,9 @@ class LogSumExp(Function):
         x = to_float(x)
         m = np.max(x, axis=self.dim, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, inf - inf = nan
+        with np.errstate(
+            divide="ignore", invalid="ignore"
+        ):  # log(0) = -inf, inf - inf = nan
             lse = m + np.log(np.exp(x - m).sum(axis=self.dim, keepdims=True))
             self.softmax = np.exp(x - lse)
         return lse if self.keepdim else np.squeeze(lse, axis=self.dim)
@@ -122,16 +126,19 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
-    """The largest element; with dim, as in PyTorch, the pair (values, indices) along dim.
+    """The largest element; with dim, as in PyTorch, the pair (values, indices) along
+    dim.
 
-    At a tie the index is the first largest one and it alone gets the gradient (torch.max);
-    amax, and max without dim, share the gradient equally among the ties.
+    At a tie the index is the first largest one and it alone gets the gradient
+    (torch.max); amax, and max without dim, share the gradient equally among the ties.
     """
     dim, keepdim = _dims(dim, keepdim, axis, keepdims)
     if dim is None:
         return Max.apply(x, dim=dim, keepdim=keepdim)
     if not isinstance(dim, int):
-        raise TypeError(f"max: dim must be one int, got {dim!r}; use amax for several dims")
+        raise TypeError(
+            f"max: dim must be one int, got {dim!r}; use amax for several dims"
+        )
     index = np.argmax(as_array(x), axis=dim)
     values = MaxWithIndices.apply(x, dim=dim, keepdim=keepdim, index=index)
     return MaxResult(values, Tensor(np.expand_dims(index, dim) if keepdim else index))

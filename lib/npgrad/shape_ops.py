@@ -1,7 +1,7 @@
 """Ops that move elements without computing: reshape, permute, indexing, cat and stack.
 
-Each backward routes the gradient back to where its element came from; they are reachable
-as npgrad.functional.reshape etc., as in PyTorch.
+Each backward routes the gradient back to where its element came from; they are
+reachable as npgrad.functional.reshape etc., as in PyTorch.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class Reshape(Function):
             return x.reshape(self.shape)
         except ValueError:
             raise ValueError(
-                f"reshape: cannot view shape {x.shape} ({x.size} elements) as {self.shape}"
+                f"reshape: cannot view shape {x.shape} ({x.size} elements) as "
+                f"{self.shape}"
             ) from None
 
     def backward(self, grad):
@@ -36,7 +37,10 @@ class Permute(Function):
 
     def forward(self, x):
         if sorted(self.dims) != list(range(x.ndim)):
-            raise ValueError(f"permute: {self.dims} is not an ordering of the {x.ndim} dims of {x.shape}")
+            raise ValueError(
+                f"permute: {self.dims} is not an ordering of the {x.ndim} dims of "
+                f"{x.shape}"
+            )
         return np.transpose(x, self.dims)
 
     def backward(self, grad):
@@ -44,7 +48,7 @@ class Permute(Function):
 
 
 class GetItem(Function):
-    """x[index]; backward scatters into zeros with np.add.at, so repeated indices add up."""
+    """x[index]; backward scatters into zeros with np.add.at: repeated indices add."""
 
     def __init__(self, index):
         self.index = index
@@ -60,7 +64,7 @@ class GetItem(Function):
 
 
 class Join(Function):
-    """cat and stack: the inputs promoted by PyTorch's rule, and errors that name the op."""
+    """cat and stack: inputs promoted by PyTorch's rule, errors that name the op."""
 
     op, rule = "", ""
 
@@ -76,7 +80,8 @@ class Join(Function):
         except (ValueError, IndexError) as error:  # NumPy's AxisError is both
             shapes = ", ".join(str(np.shape(as_array(x))) for x in xs)
             raise ValueError(
-                f"{cls.op}: cannot join shapes {shapes} along dim {dim}: {cls.rule} ({error})"
+                f"{cls.op}: cannot join shapes {shapes} along dim {dim}: {cls.rule} "
+                f"({error})"
             ) from None
 
 

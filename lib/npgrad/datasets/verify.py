@@ -1,7 +1,8 @@
-"""Checking what a source delivered: SHA256 against the expected digest, gzip within a size.
+"""Checking what a source delivered: SHA256 against the expected digest, gzip within a
+size.
 
-Every file is checked against the SHA256 of its decompressed bytes, whichever source it came
-from; a file that fails is never used.
+Every file is checked against the SHA256 of its decompressed bytes, whichever source it
+came from; a file that fails is never used.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ class ChecksumError(DatasetError):
 
     def __init__(self, what: str, expected: str, actual: str) -> None:
         super().__init__(
-            f"{what}: SHA256 mismatch, so it was not used\n"
-            f"      expected {expected}\n      actual   {actual}\n"
-            "    The copy is damaged or is not the official file. Delete it, or repair its "
-            "source, and run `python -m npgrad.datasets fetch` again."
+            f"{what}: SHA256 mismatch, so it was not used\n      expected {expected}\n "
+            f"     actual   {actual}\n    The copy is damaged or is not the official "
+            "file. Delete it, or repair its source, and run `python -m npgrad.datasets "
+            "fetch` again."
         )
         self.expected, self.actual = expected, actual
 
@@ -66,14 +67,16 @@ MAX_IDX_BYTES = 64 * 2**20
 
 
 def gunzip(data: bytes, what: str, limit: int = MAX_IDX_BYTES) -> bytes:
-    """gzip.decompress, refusing bad input and anything that inflates past `limit` bytes (a
-    gzip bomb from a tampered source), with a SourceError naming the file."""
+    """gzip.decompress, refusing bad input and anything that inflates past `limit` bytes
+    (a gzip bomb from a tampered source), with a SourceError naming the file."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as file:
             out = file.read(limit + 1)
     except (OSError, EOFError, zlib.error) as error:
         raise SourceError(f"{what}: not a valid gzip file ({error})") from error
     if len(out) > limit:
-        raise SourceError(f"{what}: decompresses to more than {limit:,} bytes, larger than any "
-                          "file of the dataset; refused")
+        raise SourceError(
+            f"{what}: decompresses to more than {limit:,} bytes, larger than any "
+            "file of the dataset; refused"
+        )
     return out
