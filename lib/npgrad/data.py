@@ -70,15 +70,11 @@ class DataLoader:
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield tuple(
-                [
-                    Tensor(a)
-                    for a in self._gather(order[start : start + self.batch_size])
-                ]
-            )
+            batch = order[start : start + self.batch_size]
+            yield tuple([Tensor(a) for a in self._gather(batch)])
 
     def _gather(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
-        """One fancy-index per array for in-memory data; else stack the examples."""
+        """One fancy index per array for in-memory data; else stack examples."""
         if isinstance(self.dataset, TensorDataset):
             return self.dataset[indices]
         examples = [self.dataset[int(i)] for i in indices]

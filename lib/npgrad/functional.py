@@ -203,9 +203,10 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, grad):
-        # A 1-D operand is a row on the left, a column on the right: put back the axis @
-        # dropped.
-        a, b = np.atleast_2d(self.a), self.b[:, None] if self.b.ndim == 1 else self.b
+        # A 1-D operand is a row on the left, a column on the right: put back
+        # the axis @ dropped.
+        a = np.atleast_2d(self.a)
+        b = self.b[:, None] if self.b.ndim == 1 else self.b
         grad = grad[..., None] if self.b.ndim == 1 else grad
         grad = grad[..., None, :] if self.a.ndim == 1 else grad
         ga = _grad_if_needed(self, 0, lambda: grad @ np.swapaxes(b, -1, -2))
@@ -336,7 +337,8 @@ class ReLU(Function):
 
 
 class Sigmoid(Function):
-    """sigmoid(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2: finite."""
+    """sigmoid(x) = 1 / (1 + exp(-x)), computed as (1 + tanh(x/2)) / 2, which
+    is finite for any x."""
 
     def forward(self, x):
         x = to_float(x)

@@ -87,7 +87,9 @@ def gradcheck(
 def _central_differences(
     f: Callable[[], float], x: np.ndarray, eps: float
 ) -> np.ndarray:
-    """df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), perturbing x in place."""
+    """df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), for every i.
+
+    x is changed in place, and restored after each entry."""
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         original = x[i]

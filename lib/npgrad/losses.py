@@ -50,17 +50,17 @@ class CrossEntropy(Loss):
     """loss_i = -sum_c t_ic log_softmax(x_i)_c;
     d loss_i / d x_i = softmax(x_i) sum_c t_ic - t_i.
 
-    For labels, t_i is one-hot: loss_i = logsumexp(x_i) - x_i,y_i, and the gradient is
-    softmax(x_i) - t_i. Probabilities may be any non-negative rows (an all-zero row
-    costs 0), as in PyTorch.
+    For labels, t_i is one-hot: loss_i = logsumexp(x_i) - x_i,y_i, and the
+    gradient is softmax(x_i) - t_i. Probabilities may be any non-negative rows
+    (an all-zero row costs 0), as in PyTorch.
     """
 
     def forward(self, logits):
-        shifted = logits - logits.max(axis=1, keepdims=True)  # exp cannot overflow
+        shifted = logits - logits.max(axis=1, keepdims=True)  # no overflow
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
         self.p_minus_t = exp / total  # softmax; the target is subtracted next
-        if self.target.ndim == 1:  # labels: t is one-hot, so subtract 1 at each label
+        if self.target.ndim == 1:  # labels: t is one-hot, subtract 1 at each
             rows = np.arange(len(logits))
             self.p_minus_t[rows, self.target] -= 1
             losses = np.log(total[:, 0]) - shifted[rows, self.target]
@@ -146,7 +146,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
 
 
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """mean_i (input_i - target_i)^2; the shapes must match (no n x n broadcast)."""
+    """mean_i (input_i - target_i)^2; the shapes must match (no broadcast)."""
     _same_shape("mse_loss", input, target)
     _check_reduction(reduction)  # before any work, as PyTorch
     squared = sub(input, target) ** 2

@@ -41,8 +41,8 @@ class Module:
                 f"{type(self).__name__}: call super().__init__() before assigning "
                 f"{name}"
             )
-        # Replacing a registered name keeps its place (Sequential's order is its forward
-        # order)
+        # Replacing a registered name keeps its place (Sequential's order is its
+        # forward order)
         if not isinstance(value, Parameter):
             self._parameters.pop(name, None)
         if not isinstance(value, Module):
@@ -95,7 +95,8 @@ class Module:
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Copies of every parameter's array, by dotted name."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        named = self.named_parameters()
+        return OrderedDict((name, p.data.copy()) for name, p in named)
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
         """Copy arrays into the parameters; every key and shape must match (one error
@@ -145,7 +146,7 @@ def _state_dict_problems(own: dict, given: dict, strict: bool) -> list[str]:
 
 
 class Linear(Module):
-    """y = x W^T + b; W, b ~ U(-1/sqrt(in), 1/sqrt(in)) as PyTorch initialises them."""
+    """y = x W^T + b; W and b ~ U(-1/sqrt(in), 1/sqrt(in)), as in PyTorch."""
 
     def __init__(
         self,
@@ -158,8 +159,11 @@ class Linear(Module):
         rng = np.random.default_rng(rng)
         bound = 1 / np.sqrt(in_features)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(_uniform(rng, bound, (out_features, in_features)))
-        self.bias = Parameter(_uniform(rng, bound, (out_features,))) if bias else None
+        weight = _uniform(rng, bound, (out_features, in_features))
+        self.weight = Parameter(weight)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(_uniform(rng, bound, (out_features,)))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
@@ -167,8 +171,8 @@ class Linear(Module):
     def extra_repr(self) -> str:
         bias = self.bias is not None
         return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={bias}"
+            f"in_features={self.in_features}, "
+            f"out_features={self.out_features}, bias={bias}"
         )
 
 
@@ -231,7 +235,8 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """In training, zero each element with probability p, scale the rest by 1/(1-p)."""
+    """In training, zero each element with probability p and scale the rest
+    by 1/(1-p); in evaluation, pass x through."""
 
     def __init__(
         self, p: float = 0.5, rng: np.random.Generator | int | None = None

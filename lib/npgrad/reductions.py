@@ -20,8 +20,8 @@ def _dims(dim, keepdim, axis=None, keepdims=None):
     return (tuple(dim) if isinstance(dim, list) else dim), bool(keepdim)
 
 
-def _expand(grad: np.ndarray, shape: tuple[int, ...], dim, keepdim: bool) -> np.ndarray:
-    """Put the reduced axes back with size 1, so grad broadcasts against the input."""
+def _expand(grad: np.ndarray, shape: tuple, dim, keepdim: bool) -> np.ndarray:
+    """Put the reduced axes back, of size 1: grad broadcasts against x."""
     if dim is None or keepdim:
         return grad.reshape([1] * len(shape)) if dim is None else grad
     return np.expand_dims(grad, dim)
@@ -164,7 +164,8 @@ class Softmax(Function):
         return self.y
 
     def backward(self, grad):
-        return self.y * (grad - (grad * self.y).sum(axis=self.dim, keepdims=True))
+        dot = (grad * self.y).sum(axis=self.dim, keepdims=True)
+        return self.y * (grad - dot)
 
 
 class LogSoftmax(Function):

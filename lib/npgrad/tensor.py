@@ -63,14 +63,14 @@ def _operand(other: Any) -> Any:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum grad over the axes broadcasting added or stretched: back to `shape`."""
+    """Sum grad over the axes broadcasting added or stretched: back to shape."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    stretched = tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
-    return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    pairs = enumerate(zip(shape, grad.shape[lead:], strict=True))
+    stretched = [lead + i for i, (n, g) in pairs if n == 1 and g != 1]
+    summed = grad.sum(axis=(*range(lead), *stretched), keepdims=True)
+    return summed.reshape(shape)
 
 
 class Function:
@@ -91,7 +91,7 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
-        """Run forward on the inputs' data; record the node if any requires grad."""
+        """Run forward on the inputs' data; record the node if one needs it."""
         fn = cls(**params)
         tensors = _as_tensors(inputs)
         fn.needs_grad = tuple([t.requires_grad for t in tensors])
@@ -112,12 +112,11 @@ class Function:
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
-    """Wrap non-tensor inputs (constants) in tensors of the dtype PyTorch's rule gives
-    the op.
+    """Wrap constant inputs in tensors of the dtype PyTorch's rule gives the op.
 
     A constant never raises a floating tensor's precision: `float32_tensor *
-    np.float64(2)` stays float32, and `float64_tensor * 0.1` is exact. See `result_type`
-    for the whole rule.
+    np.float64(2)` stays float32, and `float64_tensor * 0.1` is exact. See
+    `result_type` for the whole rule.
     """
     if all([isinstance(x, Tensor) for x in inputs]):
         return inputs  # the common case: nothing to convert
@@ -159,7 +158,8 @@ def _topological_order(root: Tensor) -> list[Tensor]:
             stack.append((node, True))
             if node._ctx is not None:
                 _check_not_released(node._ctx)
-                stack.extend([(t, False) for t in node._ctx.inputs if t.requires_grad])
+                inputs = node._ctx.inputs
+                stack.extend([(t, False) for t in inputs if t.requires_grad])
     return order
 
 
@@ -261,17 +261,17 @@ class Tensor:
 
     # -- the engine --------------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Add d(self)/d(leaf), weighted by grad, to the .grad of every leaf that
-        requires grad."""
+        """Add d(self)/d(leaf), weighted by grad, to the .grad of every leaf
+        that requires grad."""
         if not self.requires_grad:
             raise RuntimeError(
-                "backward: this tensor does not require grad, so no graph leads to it; "
-                "create the inputs with requires_grad=True (and not inside no_grad())"
+                "backward: this tensor does not require grad, so no graph "
+                "leads to it; create the inputs with requires_grad=True "
+                "(and not inside no_grad())"
             )
         grads = {id(self): self._seed_grad(grad)}
-        stored_as_grad: set[int] = (
-            set()
-        )  # arrays this pass has stored as some tensor's .grad
+        # the arrays this pass has stored as some tensor's .grad
+        stored_as_grad: set[int] = set()
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
@@ -325,10 +325,11 @@ class Tensor:
             grads[id(t)] = g if earlier is None else earlier + g
 
     def _accumulate(self, g: np.ndarray, stored_as_grad: set[int]) -> None:
-        """Leaf gradients add up across backward() calls until zeroed, as in PyTorch.
+        """Leaf gradients add up across backward() calls until zeroed (PyTorch).
 
-        The first gradient is kept as it is (no copy) unless another .grad already holds
-        it or it is a view into another array: later calls add to it in place.
+        The first gradient is kept as it is (no copy) unless another .grad
+        already holds it or it is a view into another array: later calls add
+        to it in place.
         """
         if self.grad is None:
             if id(g) in stored_as_grad or not g.flags.owndata:

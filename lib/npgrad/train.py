@@ -60,7 +60,8 @@ def train_epoch(
     optimizer: Optimizer,
     classify: bool = True,
 ) -> dict[str, float]:
-    """One pass over the data: forward, loss, backward, step; mean loss (accuracy)."""
+    """One pass over the data: forward, loss, backward, step; the mean loss
+    (and accuracy) over the batches."""
     model.train()
     losses, correct = [], []
     for X, y in loader:
@@ -72,7 +73,9 @@ def train_epoch(
         losses.append(loss.item())
         correct.append(accuracy(out, y) if classify else 0.0)
     metrics = {"loss": float(np.mean(losses))}
-    return metrics | {"accuracy": float(np.mean(correct))} if classify else metrics
+    if classify:
+        metrics["accuracy"] = float(np.mean(correct))
+    return metrics
 
 
 def fit(
