@@ -16,7 +16,7 @@ import numpy as np
 
 from npgrad.tensor import Function, Tensor, _promote, to_float
 
-# ------------------------------------------------------------------------ arithmetic
+# --------------------------------------------------------------------------- arithmetic
 
 
 class BinaryElementwise(Function):
@@ -191,7 +191,7 @@ def pow(x, exponent: float) -> Tensor:  # noqa: A001 - PyTorch's name
     return Pow.apply(x, exponent=exponent)
 
 
-# ---------------------------------------------------------------------------- matmul
+# ------------------------------------------------------------------------------- matmul
 
 
 class MatMul(Function):
@@ -263,7 +263,7 @@ def linear(x, weight, bias=None) -> Tensor:
     return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
 
 
-# ----------------------------------------------------------------------- elementwise
+# -------------------------------------------------------------------------- elementwise
 
 
 class Exp(Function):

@@ -149,7 +149,7 @@ def logsumexp(x, dim=None, keepdim=False) -> Tensor:
     return LogSumExp.apply(x, dim=dim, keepdim=keepdim)
 
 
-# ---------------------------------------------------------------------------- softmax
+# ------------------------------------------------------------------------------ softmax
 
 
 class Softmax(Function):

@@ -184,8 +184,8 @@ class Tensor:
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None
     ) -> None:
-        # an ndarray is taken as it is (the common case inside the engine); the rest is
-        # converted
+        # an ndarray is taken as it is (the common case inside the engine);
+        # anything else is converted
         self.data = (
             data
             if type(data) is np.ndarray and dtype is None
@@ -379,8 +379,7 @@ class Tensor:
     def __getitem__(self, index):
         return F.getitem(self, index)
 
-    # in-place updates, as in `w -= lr * w.grad` under no_grad(): they change .data
-    # itself
+    # in-place updates (`w -= lr * w.grad` under no_grad()) change .data itself
     def __iadd__(self, other):
         return self._in_place(np.add, other)
 

@@ -107,7 +107,7 @@ FASHION_MNIST = DatasetSpec(
 DATASETS = {"mnist": MNIST, "fashion-mnist": FASHION_MNIST}
 
 
-# ---------------------------------------------------------------- the cache
+# ---------------------------------------------------------------------------- the cache
 
 
 def data_root(root: Root = None) -> Path:

@@ -197,7 +197,7 @@ def pip_download(requirement: str, dest: Path) -> Path:
     return wheels[0]
 
 
-# ------------------------------------------------------------ the restricted unpickler
+# ------------------------------------------------------------- the restricted unpickler
 
 # numpy arrays pickle as _reconstruct(ndarray, shape, dtype) plus BUILD state; look the
 # callables up through public reductions rather than numpy's private module paths
