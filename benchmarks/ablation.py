@@ -46,13 +46,13 @@ def unfused_cross_entropy(logits, y):
 
 @contextlib.contextmanager
 def every_input_gets_a_gradient():
-    """Undo `_if`: backward computes gradients even for inputs that do not require one."""
-    original = F._if
-    F._if = lambda fn, i, grad_of_input: grad_of_input()
+    """Undo `_grad_if_needed`: backward computes gradients even for inputs that do not require one."""
+    original = F._grad_if_needed
+    F._grad_if_needed = lambda fn, i, grad_of_input: grad_of_input()
     try:
         yield
     finally:
-        F._if = original
+        F._grad_if_needed = original
 
 
 @contextlib.contextmanager
@@ -60,7 +60,7 @@ def copying_gradients():
     """Undo in-place accumulation: every leaf gradient is copied, every update makes new arrays."""
     accumulate, update = Tensor._accumulate, optim.SGD.update
 
-    def copy_accumulate(self, g, handed):
+    def copy_accumulate(self, g, stored_as_grad):
         self.grad = Tensor(g.copy()) if self.grad is None else Tensor(self.grad.data + g)
 
     def new_array_update(self, param, grad, state):

@@ -11,7 +11,7 @@ from npgrad.tensor import Tensor, as_array
 
 
 class Dataset:
-    """Anything with __len__ and __getitem__(i) returning one example (a tuple of arrays)."""
+    """Anything with __len__, and __getitem__(i) giving one example (a tuple)."""
 
     def __len__(self) -> int:
         raise NotImplementedError
@@ -27,7 +27,10 @@ class TensorDataset(Dataset):
         self.arrays = tuple(as_array(a) for a in arrays)
         lengths = {len(a) for a in self.arrays}
         if len(lengths) > 1:
-            raise ValueError(f"TensorDataset: arrays have different lengths {[len(a) for a in self.arrays]}")
+            raise ValueError(
+                "TensorDataset: arrays have different lengths "
+                f"{[len(a) for a in self.arrays]}"
+            )
 
     def __len__(self) -> int:
         return len(self.arrays[0])
@@ -37,12 +40,24 @@ class TensorDataset(Dataset):
 
 
 class DataLoader:
-    """Mini-batches of Tensors, in order or shuffled by a generator: one new order per epoch."""
+    """Mini-batches of Tensors, in order or shuffled anew each epoch by a generator."""
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, generator: np.random.Generator | int | None = None) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        generator: np.random.Generator | int | None = None,
+    ) -> None:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int | np.integer)
+            or batch_size < 1
+        ):
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer, got {batch_size!r}"
+            )
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator = np.random.default_rng(generator)
@@ -55,10 +70,11 @@ class DataLoader:
         n = len(self.dataset)
         order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield tuple([Tensor(a) for a in self._gather(order[start : start + self.batch_size])])
+            batch = order[start : start + self.batch_size]
+            yield tuple([Tensor(a) for a in self._gather(batch)])
 
     def _gather(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
-        """One fancy-index per array for in-memory data; otherwise stack examples one by one."""
+        """One fancy index per array for in-memory data; else stack examples."""
         if isinstance(self.dataset, TensorDataset):
             return self.dataset[indices]
         examples = [self.dataset[int(i)] for i in indices]

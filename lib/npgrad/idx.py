@@ -35,8 +35,9 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) != expected:
         raise IDXError(
-            f"{name}: {len(data)} bytes, but a header of shape {shape} and dtype {dtype.name} "
-            f"needs exactly {expected}; the file is truncated or has trailing bytes"
+            f"{name}: {len(data)} bytes, but a header of shape {shape} and dtype "
+            f"{dtype.name} needs exactly {expected}; the file is truncated or has "
+            "trailing bytes"
         )
     values = np.frombuffer(data, dtype=dtype, offset=offset).reshape(shape)
     return values.astype(dtype.newbyteorder("="))
@@ -45,18 +46,24 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
 def _parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...]]:
     """Check the magic number and read (dtype, shape) from the header."""
     if len(data) < 4:
-        raise IDXError(f"{name}: {len(data)} bytes, too short for an IDX header (4 bytes at least)")
+        raise IDXError(
+            f"{name}: {len(data)} bytes, too short for an IDX header (4 bytes at least)"
+        )
     if data[:2] == b"\x1f\x8b":
         raise IDXError(f"{name}: this is gzip-compressed; decompress it first (gunzip)")
     zero, code, rank = int.from_bytes(data[:2], "big"), data[2], data[3]
     if zero != 0 or code not in DTYPES:
         raise IDXError(
-            f"{name}: wrong magic number 0x{data[:4].hex()}; an IDX file starts with 0x0000, "
-            f"then a type code in {[hex(c) for c in DTYPES]}, then the rank"
+            f"{name}: wrong magic number 0x{data[:4].hex()}; an IDX file starts with "
+            f"0x0000, then a type code in {[hex(c) for c in DTYPES]}, then the rank"
         )
     if len(data) < 4 + 4 * rank:
-        raise IDXError(f"{name}: truncated inside the header ({rank} dimensions announced)")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank))
+        raise IDXError(
+            f"{name}: truncated inside the header ({rank} dimensions announced)"
+        )
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank)
+    )
     return DTYPES[code], shape
 
 
@@ -65,8 +72,12 @@ def encode_idx(array: np.ndarray) -> bytes:
     array = np.asarray(array)
     code = CODES.get(array.dtype.newbyteorder("="))
     if code is None:
-        raise IDXError(f"IDX cannot store dtype {array.dtype}; use one of {list(CODES)}")
-    header = bytes([0, 0, code, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+        raise IDXError(
+            f"IDX cannot store dtype {array.dtype}; use one of {list(CODES)}"
+        )
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        n.to_bytes(4, "big") for n in array.shape
+    )
     return header + array.astype(DTYPES[code], copy=False).tobytes(order="C")
 
 
@@ -78,5 +89,7 @@ def read_idx(path: str | Path) -> np.ndarray:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as error:  # truncated or not gzip at all
-            raise IDXError(f"{path}: not a complete gzip file ({error}); download it again") from None
+            raise IDXError(
+                f"{path}: not a complete gzip file ({error}); download it again"
+            ) from None
     return parse_idx(data, name=str(path))

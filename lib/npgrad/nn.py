@@ -23,9 +23,11 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class: assign Parameters and Modules as attributes, write forward(), call the module.
+    """Base class: assign Parameters and Modules as attributes, write forward(), call
+    the module.
 
-    Registration follows assignment order (dicts keep it), so parameters() is stable across runs.
+    Registration follows assignment order (dicts keep it), so parameters() is stable
+    across runs.
     """
 
     def __init__(self) -> None:
@@ -35,8 +37,12 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name}")
-        # Replacing a registered name keeps its place (Sequential's order is its forward order)
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning "
+                f"{name}"
+            )
+        # Replacing a registered name keeps its place (Sequential's order is its
+        # forward order)
         if not isinstance(value, Parameter):
             self._parameters.pop(name, None)
         if not isinstance(value, Module):
@@ -54,7 +60,7 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Each parameter once (a shared one under its first name), own before children's."""
+        """Each parameter once (a shared one under its first name), own first."""
         seen = set()
         for name, p in self._all_parameters(prefix):
             if id(p) not in seen:
@@ -89,21 +95,29 @@ class Module:
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Copies of every parameter's array, by dotted name."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        named = self.named_parameters()
+        return OrderedDict((name, p.data.copy()) for name, p in named)
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
-        """Copy arrays into the parameters; every key and shape must match (one error lists all)."""
+        """Copy arrays into the parameters; every key and shape must match (one error
+        lists all)."""
         own = dict(self.named_parameters())
         problems = _state_dict_problems(own, state_dict, strict)
         if problems:
-            raise RuntimeError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+            raise RuntimeError(
+                f"load_state_dict into {type(self).__name__}: " + "; ".join(problems)
+            )
         for name, value in state_dict.items():
             if name in own:
                 own[name].data[...] = np.asarray(getattr(value, "data", value))
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items())
-        return f"{type(self).__name__}({self.extra_repr()}{inner}{chr(10) if inner else ''})"
+        inner = "".join(
+            f"\n  ({n}): " + repr(m).replace("\n", "\n  ")
+            for n, m in self._modules.items()
+        )
+        end = "\n" if inner else ""
+        return f"{type(self).__name__}({self.extra_repr()}{inner}{end})"
 
     def extra_repr(self) -> str:
         return ""
@@ -120,33 +134,51 @@ def _state_dict_problems(own: dict, given: dict, strict: bool) -> list[str]:
     for k in own.keys() & given.keys():
         shape = np.shape(getattr(given[k], "data", given[k]))
         if shape != own[k].shape:
-            problems.append(f"{k} has shape {shape} in the state_dict but {own[k].shape} in the model")
+            problems.append(
+                f"{k} has shape {shape} in the state_dict but {own[k].shape} in the "
+                "model"
+            )
     if problems:
-        problems.append("was the checkpoint saved from a model built with the same sizes?")
+        problems.append(
+            "was the checkpoint saved from a model built with the same sizes?"
+        )
     return problems
 
 
 class Linear(Module):
-    """y = x W^T + b; W, b ~ U(-1/sqrt(in), 1/sqrt(in)) as PyTorch initialises them."""
+    """y = x W^T + b; W and b ~ U(-1/sqrt(in), 1/sqrt(in)), as in PyTorch."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         super().__init__()
         rng = np.random.default_rng(rng)
         bound = 1 / np.sqrt(in_features)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(_uniform(rng, bound, (out_features, in_features)))
-        self.bias = Parameter(_uniform(rng, bound, (out_features,))) if bias else None
+        weight = _uniform(rng, bound, (out_features, in_features))
+        self.weight = Parameter(weight)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(_uniform(rng, bound, (out_features,)))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         bias = self.bias is not None
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
+        return (
+            f"in_features={self.in_features}, "
+            f"out_features={self.out_features}, bias={bias}"
+        )
 
 
-def _uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...]) -> np.ndarray:
+def _uniform(
+    rng: np.random.Generator, bound: float, shape: tuple[int, ...]
+) -> np.ndarray:
     return rng.uniform(-bound, bound, shape).astype(DEFAULT_DTYPE)
 
 
@@ -203,9 +235,12 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """In training, zero each element with probability p and scale the rest by 1/(1-p)."""
+    """In training, zero each element with probability p and scale the rest
+    by 1/(1-p); in evaluation, pass x through."""
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self, p: float = 0.5, rng: np.random.Generator | int | None = None
+    ) -> None:
         super().__init__()
         if not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")

@@ -33,30 +33,49 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     array = np.asarray(data, dtype=dtype)
-    if dtype is None and not isinstance(data, np.ndarray | np.generic) and array.dtype == np.float64:
+    if (
+        dtype is None
+        and not isinstance(data, np.ndarray | np.generic)
+        and array.dtype == np.float64
+    ):
         array = array.astype(DEFAULT_DTYPE)
     return array
 
 
+def as_shape(args: tuple) -> tuple[int, ...]:
+    """A shape given as f(2, 3) or as f((2, 3)), PyTorch accepts both."""
+    if len(args) == 1 and isinstance(args[0], tuple | list):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def to_float(x: np.ndarray) -> np.ndarray:
+    """x if floating point, else x in DEFAULT_DTYPE (as PyTorch's exp of ints)."""
+    return x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)
+
+
 def _operand(other: Any) -> Any:
-    """other for a NumPy operation on a tensor's data: a Python number is passed as it is,
-    which NumPy treats as weak (as PyTorch does) and converts exactly."""
+    """other for a NumPy operation on a tensor's data: a Python number is passed as it
+    is, which NumPy treats as weak (as PyTorch does) and converts exactly."""
     if isinstance(other, Tensor):
         return other.data
     return other if isinstance(other, bool | int | float) else as_array(other)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum grad over the axes broadcasting added or stretched, so it has `shape` again."""
+    """Sum grad over the axes broadcasting added or stretched: back to shape."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    pairs = enumerate(zip(shape, grad.shape[lead:], strict=True))
+    stretched = [lead + i for i, (n, g) in pairs if n == 1 and g != 1]
+    summed = grad.sum(axis=(*range(lead), *stretched), keepdims=True)
+    return summed.reshape(shape)
 
 
 class Function:
-    """One differentiable operation: `forward` on arrays, `backward` from the output's gradient.
+    """One differentiable operation: `forward` on arrays, `backward` from the output's
+    gradient.
 
     Subclasses take their non-tensor arguments (axis, exponent, ...) in `__init__`, save
     what backward needs on `self`, and return one gradient per input from `backward`
@@ -72,7 +91,7 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
-        """Run forward on the inputs' data and, if any input requires grad, record the node."""
+        """Run forward on the inputs' data; record the node if one needs it."""
         fn = cls(**params)
         tensors = _as_tensors(inputs)
         fn.needs_grad = tuple([t.requires_grad for t in tensors])
@@ -83,7 +102,7 @@ class Function:
         return out
 
     def release(self) -> None:
-        """Forget inputs and saved arrays once backward has used them, freeing memory."""
+        """Forget inputs and saved arrays once backward has used them (frees memory)."""
         self.__dict__.clear()
         self.inputs = None
 
@@ -93,10 +112,11 @@ class Function:
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
-    """Wrap non-tensor inputs (constants) in tensors of the dtype PyTorch's rule gives the op.
+    """Wrap constant inputs in tensors of the dtype PyTorch's rule gives the op.
 
-    A constant never raises a floating tensor's precision: `float32_tensor * np.float64(2)`
-    stays float32, and `float64_tensor * 0.1` is exact. See `result_type` for the whole rule.
+    A constant never raises a floating tensor's precision: `float32_tensor *
+    np.float64(2)` stays float32, and `float64_tensor * 0.1` is exact. See
+    `result_type` for the whole rule.
     """
     if all([isinstance(x, Tensor) for x in inputs]):
         return inputs  # the common case: nothing to convert
@@ -104,74 +124,20 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
 
 
 def _promote(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
-    """Every input as a tensor of result_type(*inputs); a tensor that requires grad is cast
-    by a differentiable Cast, so its gradient comes back in its own dtype."""
+    """Every input as a tensor of result_type(*inputs); a tensor that requires grad is
+    cast by a differentiable Cast, so its gradient comes back in its own dtype."""
     dtype = result_type(*inputs)
     return tuple(
         (x if x.dtype == dtype else F.Cast.apply(x, dtype=dtype))
-        if isinstance(x, Tensor) else Tensor(_constant(x, dtype))
+        if isinstance(x, Tensor)
+        else Tensor(_constant(x, dtype))
         for x in inputs
     )
 
 
-def result_type(*operands: Any) -> np.dtype:
-    """The dtype of an op's result, by PyTorch's rule (NumPy constants: see the last sentence).
-
-    Kinds rank bool < integer < floating. Tensors with dimensions decide (the widest of them);
-    a 0-dim tensor, then a Python number, changes the result only if it is of a higher kind,
-    a Python int as int64 and a Python float as DEFAULT_DTYPE. So `int_tensor * 0.5` is
-    float32, `float64_tensor * 0.1` stays float64 and `int32_tensor + 1` int32. A NumPy
-    constant takes the dtype of the floating tensors it meets, or counts as a tensor if none.
-    """
-    floating = any([isinstance(x, Tensor) and x.data.dtype.kind == "f" for x in operands])
-    dims = zero = weak = None
-    for x in operands:
-        if isinstance(x, bool | int | float):  # np.float64 too: it is a Python float
-            weak = _wider(weak, _python_dtype(x))
-            continue
-        if not isinstance(x, Tensor):
-            if floating:
-                continue
-            x = as_array(x)
-        if x.ndim:
-            dims = _wider(dims, x.dtype)
-        else:
-            zero = _wider(zero, x.dtype)
-    result = _if_higher_kind(dims, _if_higher_kind(zero, weak))
-    return np.dtype(DEFAULT_DTYPE) if result is None else result
-
-
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating (< anything else)
-
-
-def _kind_rank(dtype: np.dtype) -> int:
-    return _KIND_RANK.get(dtype.kind, 3)
-
-
-def _python_dtype(x: bool | int | float) -> np.dtype:
-    if isinstance(x, bool):
-        return np.dtype(np.bool_)
-    return np.dtype(np.int64 if isinstance(x, int) else DEFAULT_DTYPE)
-
-
-def _wider(a: np.dtype | None, b: np.dtype) -> np.dtype:
-    """Of one kind, the wider dtype (NumPy's rule); across kinds, the higher kind's."""
-    if a is None or a == b:
-        return b
-    if _kind_rank(a) == _kind_rank(b):
-        return np.promote_types(a, b)
-    return a if _kind_rank(a) > _kind_rank(b) else b
-
-
-def _if_higher_kind(dtype: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
-    """dtype, unless the lower-priority operands' dtype is of a higher kind."""
-    if dtype is None or lower is None:
-        return lower if dtype is None else dtype
-    return lower if _kind_rank(lower) > _kind_rank(dtype) else dtype
-
-
 def _constant(value: Any, dtype: np.dtype) -> np.ndarray:
-    """value as an array of dtype; a Python number goes there directly (0.1 stays exact in float64)."""
+    """value as an array of dtype; a Python number goes there directly (0.1 stays exact
+    in float64)."""
     if isinstance(value, bool | int | float):
         return np.asarray(value, dtype=dtype)
     array = np.asarray(value)  # a list of floats as float64 first, so no digit is lost
@@ -181,7 +147,7 @@ def _constant(value: Any, dtype: np.dtype) -> np.ndarray:
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that lead to root and require grad, each after all of its inputs (no recursion)."""
+    """Nodes that lead to root and require grad, each after all its inputs."""
     order, visited, stack = [], set(), [(root, False)]
     while stack:
         node, inputs_done = stack.pop()
@@ -192,29 +158,39 @@ def _topological_order(root: Tensor) -> list[Tensor]:
             stack.append((node, True))
             if node._ctx is not None:
                 _check_not_released(node._ctx)
-                stack.extend([(t, False) for t in node._ctx.inputs if t.requires_grad])
+                inputs = node._ctx.inputs
+                stack.extend([(t, False) for t in inputs if t.requires_grad])
     return order
 
 
 def _check_not_released(fn: Function) -> None:
     if fn.inputs is None:
         raise RuntimeError(
-            "backward: this part of the graph was already freed by an earlier backward(). "
-            "Recompute the forward pass, or call backward(retain_graph=True) the first time."
+            "backward: this part of the graph was already freed by an earlier "
+            "backward(). Recompute the forward pass, or call "
+            "backward(retain_graph=True) the first time."
         )
 
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
-    `Tensor([1.0, 2.0])` is float32; an ndarray keeps its dtype (as torch.from_numpy does).
+    `Tensor([1.0, 2.0])` is float32; an ndarray keeps its dtype (as torch.from_numpy
+    does).
     """
 
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        # an ndarray is taken as it is (the common case inside the engine); the rest is converted
-        self.data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None
+    ) -> None:
+        # an ndarray is taken as it is (the common case inside the engine);
+        # anything else is converted
+        self.data = (
+            data
+            if type(data) is np.ndarray and dtype is None
+            else as_array(data, dtype)
+        )
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
         self._retains_grad = False
@@ -222,7 +198,7 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    # -- what it is -------------------------------------------------------------------------
+    # -- what it is --------------------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
     dtype = property(lambda self: self.data.dtype)
@@ -251,10 +227,12 @@ class Tensor:
             extra = f", dtype={self.dtype}" + extra
         return f"tensor({body}{extra})"
 
-    # -- leaving the graph ------------------------------------------------------------------
+    # -- leaving the graph -------------------------------------------------------------
     def item(self) -> float | int | bool:
         if self.data.size != 1:
-            raise ValueError(f"item: only a one-element tensor has an item; shape is {self.shape}")
+            raise ValueError(
+                f"item: only a one-element tensor has an item; shape is {self.shape}"
+            )
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
@@ -270,8 +248,9 @@ class Tensor:
     def requires_grad_(self, flag: bool = True) -> Tensor:
         if flag and not self.is_floating_point():
             raise TypeError(
-                f"requires_grad: only floating-point tensors can require gradients, "
-                f"this one is {self.dtype}; convert it first, e.g. Tensor(x, dtype=np.float32)"
+                "requires_grad: only floating-point tensors can require gradients, "
+                f"this one is {self.dtype}; convert it first, e.g. Tensor(x, "
+                "dtype=np.float32)"
             )
         self.requires_grad = flag
         return self
@@ -280,23 +259,26 @@ class Tensor:
         """Keep .grad on this non-leaf tensor after backward (leaves always keep it)."""
         self._retains_grad = True
 
-    # -- the engine -------------------------------------------------------------------------
+    # -- the engine --------------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Add d(self)/d(leaf), weighted by grad, to the .grad of every leaf that requires grad."""
+        """Add d(self)/d(leaf), weighted by grad, to the .grad of every leaf
+        that requires grad."""
         if not self.requires_grad:
             raise RuntimeError(
-                "backward: this tensor does not require grad, so no graph leads to it; "
-                "create the inputs with requires_grad=True (and not inside no_grad())"
+                "backward: this tensor does not require grad, so no graph "
+                "leads to it; create the inputs with requires_grad=True "
+                "(and not inside no_grad())"
             )
         grads = {id(self): self._seed_grad(grad)}
-        handed: set[int] = set()  # arrays this pass has stored as some tensor's .grad
+        # the arrays this pass has stored as some tensor's .grad
+        stored_as_grad: set[int] = set()
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             fn = node._ctx
             if fn is None or node._retains_grad:
-                node._accumulate(g, handed)
+                node._accumulate(g, stored_as_grad)
             if fn is not None:
                 self._send_to_inputs(fn, g, grads)
                 if not retain_graph:
@@ -306,19 +288,25 @@ class Tensor:
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward: grad can be implied only for a scalar output, but this tensor "
-                    f"has shape {self.shape}; reduce it first (e.g. loss.mean()) or pass "
-                    f"backward(grad=...) with shape {self.shape}"
+                    "backward: grad can be implied only for a scalar output, but this "
+                    f"tensor has shape {self.shape}; reduce it first (e.g. "
+                    f"loss.mean()) or pass backward(grad=...) with shape {self.shape}"
                 )
             return np.ones_like(self.data)
-        grad = np.array(as_array(grad), dtype=self.dtype)  # a copy: the caller's array stays theirs
+        grad = np.array(
+            as_array(grad), dtype=self.dtype
+        )  # a copy: the caller's array stays theirs
         if grad.shape != self.shape:
-            raise ValueError(f"backward: grad has shape {grad.shape}, the tensor {self.shape}")
+            raise ValueError(
+                f"backward: grad has shape {grad.shape}, the tensor {self.shape}"
+            )
         return grad
 
     @staticmethod
-    def _send_to_inputs(fn: Function, grad: np.ndarray, grads: dict[int, np.ndarray]) -> None:
-        """Ask fn for its inputs' gradients, undo broadcasting, add them to what they have."""
+    def _send_to_inputs(
+        fn: Function, grad: np.ndarray, grads: dict[int, np.ndarray]
+    ) -> None:
+        """Ask fn for its inputs' gradients, undo broadcasting, add them up."""
         in_grads = fn.backward(grad)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
@@ -330,25 +318,28 @@ class Tensor:
                 g = np.asarray(g, dtype=data.dtype)
             if g.shape != data.shape:
                 g = unbroadcast(g, data.shape)
-                assert g.shape == data.shape, f"{fn.name}: gradient {g.shape} for input {data.shape}"
+                assert g.shape == data.shape, (
+                    f"{fn.name}: gradient {g.shape} for input {data.shape}"
+                )
             earlier = grads.get(id(t))
             grads[id(t)] = g if earlier is None else earlier + g
 
-    def _accumulate(self, g: np.ndarray, handed: set[int]) -> None:
-        """Leaf gradients add up across backward() calls until zeroed, as in PyTorch.
+    def _accumulate(self, g: np.ndarray, stored_as_grad: set[int]) -> None:
+        """Leaf gradients add up across backward() calls until zeroed (PyTorch).
 
-        The first gradient is kept as it is (no copy) unless another .grad already holds it or
-        it is a view into another array: later calls add to it in place.
+        The first gradient is kept as it is (no copy) unless another .grad
+        already holds it or it is a view into another array: later calls add
+        to it in place.
         """
         if self.grad is None:
-            if id(g) in handed or not g.flags.owndata:
+            if id(g) in stored_as_grad or not g.flags.owndata:
                 g = g.copy()
-            handed.add(id(g))
+            stored_as_grad.add(id(g))
             self.grad = Tensor(g)
         else:
             self.grad.data += g
 
-    # -- operators (the ops themselves live in functional.py) -------------------------------
+    # -- operators (the ops themselves live in functional.py) --------------------------
     def __add__(self, other):
         return F.add(self, other)
 
@@ -388,7 +379,7 @@ class Tensor:
     def __getitem__(self, index):
         return F.getitem(self, index)
 
-    # in-place updates, as in `w -= lr * w.grad` under no_grad(): they change .data itself
+    # in-place updates (`w -= lr * w.grad` under no_grad()) change .data itself
     def __iadd__(self, other):
         return self._in_place(np.add, other)
 
@@ -402,11 +393,12 @@ class Tensor:
         return self._in_place(np.divide, other)
 
     def _in_place(self, ufunc, other) -> Tensor:
-        """Update self.data in place; refused where the graph would silently go wrong."""
+        """Update self.data in place, unless that would silently break the graph."""
         if _grad_enabled and self.requires_grad:
             raise RuntimeError(
-                "in-place update of a tensor that requires grad while the graph is being recorded; "
-                "update parameters inside `with no_grad():`, or write x = x + y to make a new tensor"
+                "in-place update of a tensor that requires grad while the graph is "
+                "being recorded; update parameters inside `with no_grad():`, or write "
+                "x = x + y to make a new tensor"
             )
         ufunc(self.data, _operand(other), out=self.data, casting="same_kind")
         return self
@@ -439,7 +431,7 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
-    # -- methods, PyTorch's names -----------------------------------------------------------
+    # -- methods, PyTorch's names ------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         return F.sum(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
@@ -510,3 +502,4 @@ class Tensor:
 
 
 from npgrad import functional as F  # noqa: E402 - the ops need Tensor defined first
+from npgrad.promotion import result_type  # noqa: E402 - it needs Tensor too

@@ -1,4 +1,4 @@
-"""The training loop of chapter 3, packaged: fit, evaluate, and the history they record."""
+"""The training loop of chapter 3, packaged: fit, evaluate, and the history."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def accuracy(logits: Tensor, y: Tensor) -> float:
     return float((logits.data.argmax(axis=1) == y.data).mean())
 
 
-def evaluate(model: Module, loader: DataLoader, loss_fn: Callable, classify: bool = True) -> dict[str, float]:
+def evaluate(
+    model: Module, loader: DataLoader, loss_fn: Callable, classify: bool = True
+) -> dict[str, float]:
     """Mean loss (and accuracy) over a loader, in eval mode and without a graph."""
     was_training = model.training
     model.eval()
@@ -51,9 +53,15 @@ def evaluate(model: Module, loader: DataLoader, loss_fn: Callable, classify: boo
     return metrics | {"accuracy": total_correct / count} if classify else metrics
 
 
-def train_epoch(model: Module, loader: DataLoader, loss_fn: Callable, optimizer: Optimizer,
-                classify: bool = True) -> dict[str, float]:
-    """One pass over the data: forward, loss, backward, step. Mean loss (and accuracy) seen."""
+def train_epoch(
+    model: Module,
+    loader: DataLoader,
+    loss_fn: Callable,
+    optimizer: Optimizer,
+    classify: bool = True,
+) -> dict[str, float]:
+    """One pass over the data: forward, loss, backward, step; the mean loss
+    (and accuracy) over the batches."""
     model.train()
     losses, correct = [], []
     for X, y in loader:
@@ -65,13 +73,22 @@ def train_epoch(model: Module, loader: DataLoader, loss_fn: Callable, optimizer:
         losses.append(loss.item())
         correct.append(accuracy(out, y) if classify else 0.0)
     metrics = {"loss": float(np.mean(losses))}
-    return metrics | {"accuracy": float(np.mean(correct))} if classify else metrics
+    if classify:
+        metrics["accuracy"] = float(np.mean(correct))
+    return metrics
 
 
-def fit(model: Module, train_loader: DataLoader, loss_fn: Callable, optimizer: Optimizer,
-        num_epochs: int, test_loader: DataLoader | None = None, classify: bool = True,
-        progress: bool = True) -> History:
-    """Train for num_epochs, evaluating on test_loader after each; a tqdm bar shows progress."""
+def fit(
+    model: Module,
+    train_loader: DataLoader,
+    loss_fn: Callable,
+    optimizer: Optimizer,
+    num_epochs: int,
+    test_loader: DataLoader | None = None,
+    classify: bool = True,
+    progress: bool = True,
+) -> History:
+    """Train for num_epochs, evaluating on test_loader after each; a tqdm bar."""
     history = History()
     epochs = range(num_epochs)
     if progress:

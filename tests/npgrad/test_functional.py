@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import npgrad.functional as F
-from npgrad import Tensor, gradcheck
+from npgrad import Tensor, gradcheck, losses, reductions, shape_ops
 
 try:
     import torch
@@ -338,9 +338,16 @@ def test_every_public_op_is_in_the_table():
     """Adding an op means adding a row here: this test names the ones missing."""
     tested = {op.name for op in OPS} | {"max", "clip", "concatenate", "view", "add", "sub", "mul",
                                          "div", "neg", "pow", "getitem", "binary_cross_entropy_with_logits"}
-    functions = {n for n, v in vars(F).items() if callable(v) and not isinstance(v, type)
-                 and getattr(v, "__module__", "") == F.__name__ and not n.startswith("_")}
+    functions = {n for n in F.__all__ if callable(v := getattr(F, n)) and not isinstance(v, type)}
     assert functions - tested == set()
+
+
+def test_functional_offers_every_op_of_the_modules_that_define_them():
+    """An op added to losses.py, reductions.py or shape_ops.py is reachable as F.name."""
+    for module in (losses, reductions, shape_ops):
+        defined = {n for n, v in vars(module).items() if callable(v) and not isinstance(v, type)
+                   and v.__module__ == module.__name__ and not n.startswith("_")}
+        assert defined - set(F.__all__) == set(), module.__name__
 
 
 # --------------------------------------------------------------------------- cases PyTorch decides

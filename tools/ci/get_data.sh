@@ -1,5 +1,6 @@
 #!/bin/sh
-# `make data`: fetch and verify MNIST and Fashion-MNIST into the cache (data/, or $NPGRAD_DATA).
+# `make data`: fetch and verify MNIST and Fashion-MNIST into the cache, $NPGRAD_DATA (the
+# Makefile sets it to the repository's data/; npgrad's own default is ~/.cache/npgrad).
 #
 # Fashion-MNIST's offline source is Debian's dataset-fashion-mnist package. When no copy is
 # cached and the package is missing, it is installed if apt-get may run here (as root, or through
@@ -28,4 +29,5 @@ if [ "$cached" = no ] && [ ! -d "$DEBIAN_DIR" ] && command -v apt-get >/dev/null
       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; } ||
     echo "make data: apt-get could not install dataset-fashion-mnist; trying the other sources"
 fi
-exec "$PY" -m npgrad.datasets fetch
+"$PY" -m npgrad.datasets fetch ||
+  { echo "make data: data/README.md says where else to get the files" >&2; exit 1; }

@@ -297,7 +297,7 @@ def stage_data(staging: Path, cache: Path) -> list[str]:
     for spec in datasets.DATASETS.values():
         folder = datasets.data_root() / spec.folder
         try:
-            files = {name: datasets._read_verified(folder / name, digest)
+            files = {name: datasets.read_verified(folder / name, digest)
                      for name, digest in spec.sha256.items()}
         except (OSError, datasets.DatasetError) as error:
             print(f"build_lite: {spec.name} left out of the site ({error}); `make data` "
