@@ -185,8 +185,9 @@ ON_DEMAND = ["_vendor/mathjax/input/tex/extensions/*", "_vendor/mathjax/output/c
              "_static/images/logo_jupyterlite.svg"]
 
 
-def test_the_site_ships_nothing_no_page_requests():
-    """Run after the page tests of this file: what they requested against what the site holds."""
+def test_the_site_ships_nothing_no_page_requests(browser):
+    """Run after the page tests of this file: what they requested against what the site holds
+    (the browser fixture: without Chromium no page was visited, and it skips saying so)."""
     site_required()
     missing = [p for p in browser_pages() if p and p not in VISITED]
     if missing:
