@@ -18,8 +18,8 @@ COURSE = {"bookplots", "classroom", "course"}
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> dict[str, set[str]]:
-    """The top-level packages in each wheel, built from a copy of the checkout (setuptools
-    leaves build/ and egg-info folders beside what it builds)."""
+    """The top-level packages in each wheel, built as build_lite.py builds them, from a copy of
+    the checkout (setuptools leaves build/ and egg-info folders beside what it builds)."""
     work = tmp_path_factory.mktemp("wheels")
     shutil.copytree(ROOT / "lib", work / "src" / "lib",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
@@ -27,9 +27,11 @@ def wheels(tmp_path_factory) -> dict[str, set[str]]:
         shutil.copy2(ROOT / name, work / "src" / name)
     found = {}
     for project, name in ((work / "src", "npgrad"), (work / "src" / "lib", "npgrad_course")):
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                        "--no-build-isolation", "-w", str(work / "dist"), str(project)],
-                       check=True, capture_output=True)
+        # pip's build isolation takes the pinned backend (setuptools>=77) from the registry
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                               "-w", str(work / "dist"), str(project)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"pip wheel {project.name} failed:\n{done.stderr[-2000:]}"
         wheel = next((work / "dist").glob(f"{name}-*.whl"))
         names = zipfile.ZipFile(wheel).namelist()
         found[name] = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
