@@ -45,6 +45,15 @@ def test_skips_are_grouped_with_their_fix_and_fail_only_in_ci(results, capsys):
     assert "CI=true and 3 tests were skipped" in capsys.readouterr().out
 
 
+def test_a_module_skipped_at_collection_is_grouped_by_its_text(results, capsys):
+    (results / "library.xml").write_text(
+        '<testsuites><testsuite><testcase name="test_fuzz"><skipped type="pytest.skip" '
+        'message="collection skipped">tests/npgrad/test_fuzz.py:24: PyTorch is not installed'
+        '</skipped></testcase></testsuite></testsuites>')
+    summarise_tests.summarise(results, 0, None, ci=False)
+    assert "1 skipped: PyTorch is not installed" in capsys.readouterr().out
+
+
 def test_an_unknown_reason_is_shown_as_it_is(results, capsys):
     junit(results / "site.xml", skipped=("Skipped: the moon is full",))
     summarise_tests.summarise(results, 0, None, ci=False)

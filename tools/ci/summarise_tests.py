@@ -64,10 +64,19 @@ def read_suite(path: Path, name: str) -> Suite:
             suite.counts["passed"] += 1
         elif outcome.tag == "skipped":
             suite.counts["skipped"] += 1
-            suite.skips.append(outcome.get("message") or outcome.text or "no reason given")
+            suite.skips.append(skip_reason(outcome))
         else:
             suite.counts["failed"] += 1
     return suite
+
+
+def skip_reason(skipped: ET.Element) -> str:
+    """A skip's reason: pytest's message, or for a module skipped whole at collection (its
+    message is only "collection skipped") the text, "path:line: reason"."""
+    message = skipped.get("message") or ""
+    if message in ("", "collection skipped") and skipped.text:
+        return skipped.text.strip().split(": ", 1)[-1]
+    return message or "no reason given"
 
 
 def group(reason: str) -> tuple[str, str]:
