@@ -210,18 +210,21 @@ class SequentialLR(LRScheduler):
         self._milestones = [int(m) for m in milestones]
         for group in optimizer.param_groups:  # undo what the schedulers' creation did
             group["lr"] = group.get("initial_lr", group["lr"])
+        for scheduler in self._schedulers:  # none has started, as in PyTorch
+            scheduler.last_epoch -= 1
         super().__init__(optimizer)
 
     def get_lr(self) -> list[float]:
         stage = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[stage]
         scheduler.last_epoch = self.last_epoch - ([0, *self._milestones][stage])
-        return scheduler.get_lr()
+        scheduler._last_lr = scheduler.get_lr()  # what its own step() would have set
+        return scheduler._last_lr
 
     def state_dict(self) -> dict[str, Any]:
         """As PyTorch: each scheduler's own state_dict under "_schedulers"."""
         state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
+                 if k not in ("optimizer", "_schedulers", "base_lrs")}
         return {**state, "_schedulers": [s.state_dict() for s in self._schedulers]}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
