@@ -109,9 +109,9 @@ def _encode(value: Any, where: str, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, list | tuple):
         items = [_encode(v, f"{where}[{i}]", arrays) for i, v in enumerate(value)]
         return {type(value).__name__: items}
-    raise TypeError(f"save: {where} is a {type(value).__name__}; npgrad.save holds "
-                    "arrays, numbers, strings, booleans, None and dicts, lists and "
-                    "tuples of them (no pickle)")
+    raise TypeError(f"save: {where} is of type {type(value).__name__}; npgrad.save "
+                    "holds arrays, numbers, strings, booleans, None and dicts, lists "
+                    "and tuples of them (no pickle)")
 
 
 def _rebuild(path, arrays: dict[str, np.ndarray]) -> Any:
