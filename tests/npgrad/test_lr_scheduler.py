@@ -72,6 +72,19 @@ def test_the_import_paths_of_pytorch():
 
     assert npgrad.optim.lr_scheduler is lr_scheduler
     assert CosineAnnealingLR is lr_scheduler.CosineAnnealingLR
+    from npgrad import optim as optim_package
+
+    assert optim_package.lr_scheduler.StepLR is lr_scheduler.StepLR
+
+
+def test_lr_scheduler_is_a_real_submodule_of_the_optim_package():
+    import importlib.util
+    from pathlib import Path
+
+    assert lr_scheduler.__name__ == "npgrad.optim.lr_scheduler"
+    assert Path(lr_scheduler.__file__).parent == Path(optim.__file__).parent
+    assert Path(optim.__file__).name == "__init__.py"  # a package, as torch.optim
+    assert importlib.util.find_spec("npgrad.lr_scheduler") is None  # moved, not copied
 
 
 def test_closed_forms_at_chosen_epochs():

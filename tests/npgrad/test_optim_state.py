@@ -214,3 +214,11 @@ def test_a_checkpoint_round_trips_through_save_and_load_with_its_types(tmp_path)
     assert list(loaded["optimizer"]["state"]) == [0, 1, 2]  # int keys, as PyTorch's
     assert loaded["scheduler"] == checkpoint["scheduler"]
     assert_state_dicts_equal(loaded["optimizer"], checkpoint["optimizer"])
+
+
+def test_the_state_of_a_parameter_not_yet_stepped_is_empty_as_torch():
+    torch = pytest.importorskip("torch", reason="the PyTorch parity test needs torch")
+    w, wt = nn.Parameter(np.ones(2)), torch.ones(2, requires_grad=True)
+    opt, ref = optim.Adam([w]), torch.optim.Adam([wt])
+    assert opt.state[w] == ref.state[wt] == {}
+    assert opt.state_dict()["state"] == ref.state_dict()["state"] == {}

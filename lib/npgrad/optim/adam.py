@@ -41,7 +41,8 @@ class Adam(Optimizer):
                     weight_decay=(weight_decay >= 0, f">= 0, got {weight_decay}"))
 
     def update(self, param, grad, state, group):
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        lr, wd = group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
         if wd and group["decoupled_weight_decay"]:
             param *= 1 - lr * wd
         elif wd:

@@ -11,6 +11,7 @@ index.
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,7 +26,8 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Tensor, dict[str, Any]] = {}  # keyed by the parameter
+        # keyed by the parameter; {} for one that has not been stepped, as in PyTorch
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for group in _as_groups(params, type(self).__name__):
             self.add_param_group(group)
 
@@ -66,22 +68,23 @@ class Optimizer:
             group["lr"] = value
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every .grad to None (with set_to_none=False, fill it with zeros)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0  # in place, as later gradients add to it
+                    p.grad.data[...] = 0  # in place, as PyTorch does
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update each parameter that has a .grad; returns closure() if given."""
         loss = None if closure is None else closure()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    grad = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state.setdefault(p, {})
-                    self.update(p.data, grad, state, group)
+                if p.grad is None:
+                    continue
+                grad = -p.grad.data if group["maximize"] else p.grad.data
+                self.update(p.data, grad, self.state[p], group)
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
@@ -107,7 +110,7 @@ class Optimizer:
         """Take the groups' options and the state from state_dict()'s output."""
         groups = _matching_groups(self, state_dict)
         params = self._all_params()
-        self.state = {}
+        self.state = defaultdict(dict)
         for key, saved in state_dict["state"].items():
             i = int(key)  # int keys (PyTorch's), or their str form from JSON
             if not 0 <= i < len(params):
