@@ -220,5 +220,5 @@ def test_the_state_of_a_parameter_not_yet_stepped_is_empty_as_torch():
     torch = pytest.importorskip("torch", reason="the PyTorch parity test needs torch")
     w, wt = nn.Parameter(np.ones(2)), torch.ones(2, requires_grad=True)
     opt, ref = optim.Adam([w]), torch.optim.Adam([wt])
-    assert opt.state[w] == ref.state[wt] == {}
     assert opt.state_dict()["state"] == ref.state_dict()["state"] == {}
+    assert opt.state[w] == ref.state[wt] == {}
