@@ -99,7 +99,7 @@ class Optimizer:
         copies, so later steps do not change a saved state_dict.
         """
         index = {id(p): i for i, p in enumerate(self._all_params())}
-        groups = [{**{k: v for k, v in g.items() if k != "params"},
+        groups = [{**copy.deepcopy({k: v for k, v in g.items() if k != "params"}),
                    "params": [index[id(p)] for p in g["params"]]}
                   for g in self.param_groups]
         state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items()
