@@ -68,7 +68,7 @@ class Optimizer:
             group["lr"] = value
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Set every .grad to None (with set_to_none=False, fill it with zeros)."""
+        """Set each .grad to None, or with set_to_none=False to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -77,7 +77,7 @@ class Optimizer:
                     p.grad.data[...] = 0  # in place, as PyTorch does
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update each parameter that has a .grad; returns closure() if given."""
+        """Update every parameter with a .grad; returns closure() if given."""
         loss = None if closure is None else closure()
         for group in self.param_groups:
             for p in group["params"]:
