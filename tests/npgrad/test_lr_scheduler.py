@@ -286,6 +286,19 @@ def test_an_lr_changed_by_hand_under_a_scheduler_is_refused():
         scheduler.step()
 
 
+def test_resuming_the_optimizer_without_its_scheduler_is_refused_with_a_hint():
+    source, target = npgrad_optimizer(), npgrad_optimizer()
+    scheduler = lr_scheduler.StepLR(source, step_size=1, gamma=0.5)
+    scheduler.step()
+    fresh = lr_scheduler.StepLR(target, step_size=1, gamma=0.5)
+    target.load_state_dict(source.state_dict())  # lr 0.05, the scheduler's state not loaded
+    with pytest.raises(RuntimeError, match="Resuming. Load the scheduler's state_dict as well"):
+        fresh.step()
+    fresh.load_state_dict(scheduler.state_dict())
+    fresh.step()
+    assert target.lr == pytest.approx(0.025, rel=1e-12)
+
+
 def test_a_scheduler_replaced_by_another_is_not_refused():
     opt = npgrad_optimizer()
     lr_scheduler.StepLR(opt, step_size=1, gamma=0.5).step()  # then abandoned

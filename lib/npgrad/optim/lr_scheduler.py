@@ -101,7 +101,8 @@ class LRScheduler:
                     "scheduler (or your code) changed it. npgrad's schedulers set lr "
                     "from a closed form and would overwrite that change, where "
                     "PyTorch's multiply the two. Chain schedules with SequentialLR, or "
-                    "write their product as one LambdaLR")
+                    "write their product as one LambdaLR. (Resuming? Load the "
+                    "scheduler's state_dict as well as the optimizer's.)")
 
 
 class LambdaLR(LRScheduler):
