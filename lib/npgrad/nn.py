@@ -93,8 +93,8 @@ class Module:
 
     def load_state_dict(self, state_dict: dict[str, Any],
                         strict: bool = True) -> _IncompatibleKeys:
-        """Copy arrays into the parameters; every key (unless strict=False) and shape must
-        match (one error lists all). Returns the missing and unexpected keys, as PyTorch."""
+        """Copy arrays into the parameters; every key (unless strict=False) and shape
+        must match (one error lists all). Returns the missing and unexpected keys."""
         own = dict(self.named_parameters())
         problems = _state_dict_problems(own, state_dict, strict)
         if problems:
