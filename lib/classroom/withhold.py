@@ -39,12 +39,20 @@ def copy_without(package_dir: str | Path, names: Sequence[str], dest: str | Path
     shutil.copytree(src, out, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     by_file: dict[Path, list[list[str]]] = {}
     for name in names:
-        path, inner = _locate(out, name)
-        by_file.setdefault(path, []).append(inner)
+        for path, inner in _locate_all(out, name):
+            by_file.setdefault(path, []).append(inner)
     for path, targets in by_file.items():
         path.write_text(withhold(path.read_text(encoding="utf-8"), targets, _module_name(out, path)),
                         encoding="utf-8")
     return out
+
+
+def _locate_all(root: Path, name: str) -> list[tuple[Path, list[str]]]:
+    """As _locate, except that a subpackage (npgrad.optim) stands for each of its modules."""
+    folder = root.joinpath(*name.split(".")[1:])
+    if name != "npgrad" and (folder / "__init__.py").is_file():
+        return [(path, []) for path in sorted(folder.rglob("*.py"))]
+    return [_locate(root, name)]
 
 
 def _locate(root: Path, name: str) -> tuple[Path, list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 from typing import Any
 
@@ -98,9 +98,10 @@ class Module:
         named = self.named_parameters()
         return OrderedDict((name, p.data.copy()) for name, p in named)
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
-        """Copy arrays into the parameters; every key and shape must match (one error
-        lists all)."""
+    def load_state_dict(self, state_dict: dict[str, Any],
+                        strict: bool = True) -> _IncompatibleKeys:
+        """Copy arrays into the parameters; every key (unless strict=False) and shape
+        must match (one error lists all). Returns the missing and unexpected keys."""
         own = dict(self.named_parameters())
         problems = _state_dict_problems(own, state_dict, strict)
         if problems:
@@ -110,6 +111,8 @@ class Module:
         for name, value in state_dict.items():
             if name in own:
                 own[name].data[...] = np.asarray(getattr(value, "data", value))
+        return _IncompatibleKeys([k for k in own if k not in state_dict],
+                                 [k for k in state_dict if k not in own])
 
     def __repr__(self) -> str:
         inner = "".join(
@@ -121,6 +124,13 @@ class Module:
 
     def extra_repr(self) -> str:
         return ""
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", "missing_keys unexpected_keys")):
+    """What load_state_dict returns: the keys it did not find, and those it left."""
+
+    def __repr__(self) -> str:
+        return super().__repr__() if any(self) else "<All keys matched successfully>"
 
 
 def _state_dict_problems(own: dict, given: dict, strict: bool) -> list[str]:
@@ -242,13 +252,15 @@ class Dropout(Module):
         self, p: float = 0.5, rng: np.random.Generator | int | None = None
     ) -> None:
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p, self.rng = p, np.random.default_rng(rng)
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0:
             return x
+        if self.p == 1:  # every element dropped: zeros, and zero gradients
+            return x * np.zeros((), x.dtype)
         keep = self.rng.random(x.shape) >= self.p
         return x * (keep / (1 - self.p)).astype(x.dtype)
 

@@ -1,5 +1,6 @@
 """lr_scheduler: every scheduler's learning rates against torch.optim.lr_scheduler; closed forms; errors."""
 
+import bisect
 import math
 
 import numpy as np
@@ -71,6 +72,19 @@ def test_the_import_paths_of_pytorch():
 
     assert npgrad.optim.lr_scheduler is lr_scheduler
     assert CosineAnnealingLR is lr_scheduler.CosineAnnealingLR
+    from npgrad import optim as optim_package
+
+    assert optim_package.lr_scheduler.StepLR is lr_scheduler.StepLR
+
+
+def test_lr_scheduler_is_a_real_submodule_of_the_optim_package():
+    import importlib.util
+    from pathlib import Path
+
+    assert lr_scheduler.__name__ == "npgrad.optim.lr_scheduler"
+    assert Path(lr_scheduler.__file__).parent == Path(optim.__file__).parent
+    assert Path(optim.__file__).name == "__init__.py"  # a package, as torch.optim
+    assert importlib.util.find_spec("npgrad.lr_scheduler") is None  # moved, not copied
 
 
 def test_closed_forms_at_chosen_epochs():
@@ -127,3 +141,200 @@ BAD_ARGUMENTS = [
 def test_bad_arguments_are_errors_that_name_them(make, error, message):
     with pytest.raises(error, match=message):
         make(npgrad_optimizer())
+
+
+# -- several groups, group options changed mid-training, state_dict ---------------------
+def two_group_run(optim_module, schedule_module, make, steps=STEPS):
+    """SGD on two groups (their own lr and momentum) under a schedule; group 1's momentum
+    and weight decay change at epoch 5. Returns each epoch's lrs and the parameters."""
+    params = [_tensor(optim_module, np.full(2, 1.0)), _tensor(optim_module, np.full(3, -1.0))]
+    opt = optim_module.SGD([{"params": params[:1]},
+                            {"params": params[1:], "lr": 0.4, "momentum": 0.5}], lr=BASE_LR)
+    scheduler, lrs = make(schedule_module, opt), []
+    for epoch in range(steps):
+        lrs.append([g["lr"] for g in opt.param_groups])
+        if epoch == 5:
+            opt.param_groups[1].update(momentum=0.9, weight_decay=0.1)
+        for p in params:
+            g = np.cos(np.arange(p.shape[0]) + epoch) + _numpy(p)
+            p.grad = Tensor(g) if optim_module is optim else _tensor(optim_module, g).detach()
+        opt.step()
+        scheduler.step()
+    return np.array(lrs), [_numpy(p) for p in params]
+
+
+def _numpy(p):
+    return p.data.copy() if isinstance(p, Tensor) else p.detach().numpy().copy()
+
+
+def _tensor(optim_module, array):
+    """A parameter of npgrad's, or of torch's when optim_module is torch.optim."""
+    if optim_module is optim:
+        return nn.Parameter(array)
+    torch = pytest.importorskip("torch")
+    return torch.tensor(array, requires_grad=True)
+
+
+@pytest.mark.parametrize("make", SCHEDULES.values(), ids=SCHEDULES.keys())
+def test_several_groups_with_options_changed_mid_training_equal_torch(make):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    with torch.no_grad():
+        theirs, their_params = two_group_run(torch.optim, torch.optim.lr_scheduler, make)
+    ours, our_params = two_group_run(optim, lr_scheduler, make)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(ours[:, 1], ours[:, 0])  # each group from its own base lr
+    for p, q in zip(our_params, their_params, strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+
+
+def test_a_lambda_per_group_as_torch():
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+
+    def make(s, opt):
+        return s.LambdaLR(opt, [lambda t: 0.5 ** t, lambda t: 1 / (1 + t)])
+
+    ours, _ = two_group_run(optim, lr_scheduler, make)
+    with torch.no_grad():
+        theirs, _ = two_group_run(torch.optim, torch.optim.lr_scheduler, make)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"expected 1 lr_lambdas \(one per param group\), got 2"):
+        lr_scheduler.LambdaLR(npgrad_optimizer(), [abs, abs])
+
+
+@pytest.mark.parametrize("make", SCHEDULES.values(), ids=SCHEDULES.keys())
+def test_state_dict_has_torch_keys_and_values(make):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    ours = make(lr_scheduler, npgrad_optimizer())
+    reference = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=BASE_LR)
+    theirs = make(torch.optim.lr_scheduler, reference)
+    for _ in range(7):
+        ours.optimizer.step()
+        reference.step()
+        ours.step()
+        theirs.step()
+    assert_same_state(ours.state_dict(), theirs.state_dict())
+
+
+def assert_same_state(ours, theirs, values=True):
+    """Every key of ours is torch's, with the same value; the sub-schedulers of a
+    SequentialLR have torch's keys, and the one at work torch's values."""
+    torch_only = {"_step_count", "_is_initial", "_get_lr_called_within_step"}
+    assert ours.keys() == theirs.keys() - torch_only
+    for key, value in ours.items():
+        if key == "_schedulers":
+            stage = bisect.bisect_right(ours["_milestones"], ours["last_epoch"])
+            for i, (a, b) in enumerate(zip(value, theirs[key], strict=True)):
+                assert_same_state(a, b, values=i == stage)
+        elif key in ("_last_lr", "base_lrs") and values:
+            np.testing.assert_allclose(value, theirs[key], rtol=1e-12, err_msg=key)
+        elif values:
+            assert value == theirs[key], key
+
+
+@pytest.mark.parametrize("make", SCHEDULES.values(), ids=SCHEDULES.keys())
+def test_a_loaded_scheduler_goes_on_as_the_original(make):
+    source_opt, target_opt = npgrad_optimizer(), npgrad_optimizer()
+    source, target = make(lr_scheduler, source_opt), make(lr_scheduler, target_opt)
+    for _ in range(6):
+        source.step()
+    target_opt.load_state_dict(source_opt.state_dict())
+    target.load_state_dict(source.state_dict())
+    for _ in range(8):
+        source.step()
+        target.step()
+        assert target.get_last_lr() == source.get_last_lr()
+        assert target_opt.param_groups[0]["lr"] == source_opt.param_groups[0]["lr"]
+
+
+def test_load_state_dict_refuses_another_schedulers_state():
+    step = lr_scheduler.StepLR(npgrad_optimizer(), step_size=2)
+    cosine = lr_scheduler.CosineAnnealingLR(npgrad_optimizer(), T_max=5)
+    with pytest.raises(ValueError, match=r"unexpected keys \['T_max', 'eta_min'\], missing "
+                                         r"keys \['gamma', 'step_size'\]"):
+        step.load_state_dict(cosine.state_dict())
+
+
+# -- two schedulers on one optimizer --------------------------------------------------
+def test_two_schedulers_stepped_together_are_refused_clearly():
+    opt = npgrad_optimizer()
+    step = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    lam = lr_scheduler.LambdaLR(opt, lambda t: 0.9 ** t)
+    step.step()
+    with pytest.raises(RuntimeError, match=r"LambdaLR.step: param group 0 has lr 0.05, not "
+                                           r"the 0.1 this scheduler set: another scheduler"):
+        lam.step()
+
+
+def test_torch_multiplies_two_schedulers_where_npgrad_refuses():
+    """What the refusal's message says PyTorch does."""
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=BASE_LR)
+    s = torch.optim.lr_scheduler
+    a, b = s.StepLR(opt, step_size=1, gamma=0.5), s.ExponentialLR(opt, gamma=0.9)
+    for _ in range(3):
+        opt.step()
+        a.step()
+        b.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(BASE_LR * 0.5 ** 3 * 0.9 ** 3, rel=1e-12)
+
+
+def test_an_lr_changed_by_hand_under_a_scheduler_is_refused():
+    opt = npgrad_optimizer()
+    scheduler = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+    opt.param_groups[0]["lr"] = 0.5
+    with pytest.raises(RuntimeError, match="another scheduler \\(or your code\\) changed it"):
+        scheduler.step()
+
+
+def test_resuming_the_optimizer_without_its_scheduler_is_refused_with_a_hint():
+    source, target = npgrad_optimizer(), npgrad_optimizer()
+    scheduler = lr_scheduler.StepLR(source, step_size=1, gamma=0.5)
+    scheduler.step()
+    fresh = lr_scheduler.StepLR(target, step_size=1, gamma=0.5)
+    target.load_state_dict(source.state_dict())  # lr 0.05, the scheduler's state not loaded
+    with pytest.raises(RuntimeError, match="Resuming. Load the scheduler's state_dict as well"):
+        fresh.step()
+    fresh.load_state_dict(scheduler.state_dict())
+    fresh.step()
+    assert target.lr == pytest.approx(0.025, rel=1e-12)
+
+
+def test_a_scheduler_replaced_by_another_is_not_refused():
+    opt = npgrad_optimizer()
+    lr_scheduler.StepLR(opt, step_size=1, gamma=0.5).step()  # then abandoned
+    cosine = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+    cosine.step()
+    assert opt.lr == pytest.approx(BASE_LR * (1 + math.cos(math.pi / 10)) / 2, rel=1e-12)
+
+
+def test_a_group_added_after_the_scheduler_is_named():
+    opt = npgrad_optimizer()
+    scheduler = lr_scheduler.StepLR(opt, step_size=2)
+    opt.add_param_group({"params": [nn.Parameter(np.ones(1))]})
+    with pytest.raises(ValueError, match="build the scheduler after add_param_group"):
+        scheduler.step()
+
+
+# -- NumPy integers are whole numbers ---------------------------------------------------
+NUMPY_WHOLE = {
+    "step": lambda s, opt: s.StepLR(opt, step_size=np.int64(3), gamma=0.5),
+    "linear": lambda s, opt: s.LinearLR(opt, start_factor=0.5, total_iters=np.int32(4)),
+    "cosine": lambda s, opt: s.CosineAnnealingLR(opt, T_max=np.int64(8)),
+    "sequential": lambda s, opt: s.SequentialLR(opt, [s.StepLR(opt, 2), s.StepLR(opt, 3)],
+                                                milestones=[np.int64(5)]),
+}
+
+
+@pytest.mark.parametrize("make", NUMPY_WHOLE.values(), ids=NUMPY_WHOLE.keys())
+def test_numpy_integers_are_accepted_as_torch_does(make):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    ours, _ = learning_rates(lr_scheduler, npgrad_optimizer(), make)
+    reference = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=BASE_LR)
+    theirs, _ = learning_rates(torch.optim.lr_scheduler, reference, make)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [True, np.float64(3.0), 3.0])
+def test_a_bool_or_a_float_is_still_not_a_whole_number(bad):
+    with pytest.raises(ValueError, match="step_size must be a whole number"):
+        lr_scheduler.StepLR(npgrad_optimizer(), step_size=bad)

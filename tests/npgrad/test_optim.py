@@ -1,4 +1,5 @@
-"""optim: every optimizer against PyTorch and against hand-computed steps; in-place updates; errors."""
+"""optim: every optimizer against PyTorch (one group, several groups, options changed
+mid-training) and against hand-computed steps; in-place updates; errors."""
 
 import numpy as np
 import pytest
@@ -33,7 +34,13 @@ CONFIGS = {
     "adamw_default_lr": ("AdamW", {}),
     "adamw_weight_decay": ("AdamW", {"lr": 0.1, "weight_decay": 0.5, "betas": (0.8, 0.99)}),
     "adamw_amsgrad": ("AdamW", {"lr": 0.1, "betas": (0.5, 0.9), "amsgrad": True, "weight_decay": 0.1}),
+    "sgd_maximize": ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05, "maximize": True}),
+    "rmsprop_maximize": ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5,
+                                     "weight_decay": 0.05, "maximize": True}),
+    "adam_maximize": ("Adam", {"lr": 0.01, "weight_decay": 0.05, "amsgrad": True, "maximize": True}),
+    "adamw_maximize": ("AdamW", {"lr": 0.01, "maximize": True}),
 }
+LR_ZERO = {f"{name}_lr_0": (name, {"lr": 0.0}) for name in ["SGD", "RMSprop", "Adam", "AdamW"]}
 NAMES = ["SGD", "RMSprop", "Adam", "AdamW"]
 SHAPES = [(3, 4), (4,), (2, 1)]
 
@@ -150,11 +157,25 @@ def test_empty_parameter_list_is_an_error(name):
             getattr(optim, name)(empty, lr=0.1)
 
 
-@pytest.mark.parametrize("lr", [0.0, -0.01])
 @pytest.mark.parametrize("name", NAMES)
-def test_non_positive_learning_rate_is_an_error(name, lr):
-    with pytest.raises(ValueError, match=rf"learning rate must be positive, got {lr}"):
-        getattr(optim, name)(nn.Linear(2, 1, rng=0).parameters(), lr=lr)
+def test_a_negative_learning_rate_is_an_error(name):
+    with pytest.raises(ValueError, match=r"lr must be >= 0 \(the learning rate\), got -0.01"):
+        getattr(optim, name)(nn.Linear(2, 1, rng=0).parameters(), lr=-0.01)
+
+
+@pytest.mark.parametrize("config", LR_ZERO.values(), ids=LR_ZERO.keys())
+def test_lr_zero_is_allowed_and_moves_nothing_as_torch(config):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    name, kwargs = config
+    w = nn.Parameter(np.array([1.0, -2.0]))
+    wt = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    opt, ref = getattr(optim, name)([w], **kwargs), getattr(torch.optim, name)([wt], **kwargs)
+    for _ in range(2):
+        w.grad, wt.grad = Tensor(np.array([0.5, 3.0])), torch.tensor([0.5, 3.0], dtype=torch.float64)
+        opt.step()
+        ref.step()
+    np.testing.assert_array_equal(w.data, wt.detach().numpy())
+    np.testing.assert_array_equal(w.data, [1.0, -2.0])
 
 
 def test_sgd_nesterov_two_steps_by_hand():
@@ -204,9 +225,10 @@ def test_adam_amsgrad_divides_by_the_largest_v_seen():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_lr_lives_in_the_param_group(name):
-    opt = getattr(optim, name)(nn.Linear(2, 1, rng=0).parameters(), lr=0.1)
+    model = nn.Linear(2, 1, rng=0)
+    opt = getattr(optim, name)(model.parameters(), lr=0.1)
     assert len(opt.param_groups) == 1 and opt.param_groups[0]["lr"] == 0.1
-    assert opt.param_groups[0]["params"] == opt.params
+    assert opt.param_groups[0]["params"] == list(model.parameters())
     opt.param_groups[0]["lr"] = 0.02  # what a scheduler does
     assert opt.lr == 0.02
     opt.lr = 0.5  # what chapters 4 and 5 do
@@ -222,11 +244,13 @@ def test_a_changed_lr_is_used_by_the_next_step():
     np.testing.assert_allclose(w.data, [0.5], rtol=1e-12)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_parameter_group_dicts_are_an_error(name):
+def test_optimizer_lr_is_ambiguous_with_several_learning_rates():
     model = nn.Linear(2, 1, rng=0)
-    with pytest.raises(TypeError, match="single parameter group"):
-        getattr(optim, name)([{"params": model.parameters(), "lr": 0.1}], lr=0.1)
+    opt = optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.5}], lr=0.1)
+    with pytest.raises(AttributeError, match=r"different learning rates \[0.1, 0.5\]; read "):
+        _ = opt.lr
+    opt.lr = 0.2  # setting it sets every group's
+    assert [g["lr"] for g in opt.param_groups] == [0.2, 0.2] and opt.lr == 0.2
 
 
 BAD_ARGUMENTS = [
@@ -262,3 +286,134 @@ def test_torch_rejects_the_same_hyperparameters(name, kwargs, message):
         pytest.skip("torch accepts alpha = 1 (the squares are then never averaged in); npgrad refuses it")
     with pytest.raises((ValueError, IndexError)):  # torch indexes a 1-tuple of betas: IndexError
         getattr(torch.optim, name)(torch.nn.Linear(2, 1).parameters(), **kwargs)
+
+
+# -- several groups; options changed mid-training; a group added mid-training ----------
+# (optimizer, defaults, group 1's own options, the changes to groups 0 and 1 before
+# step 4, the options of a third group added before step 3)
+GROUP_CASES = {
+    "sgd": ("SGD", {"lr": 0.1, "momentum": 0.9}, {"weight_decay": 0.05, "lr": 0.02},
+            [{"momentum": 0.0}, {"lr": 0.2, "nesterov": True}], {"lr": 0.3, "momentum": 0.5}),
+    "sgd_plain_then_momentum": ("SGD", {"lr": 0.1}, {"dampening": 0.5},
+                                [{"momentum": 0.9}, {"momentum": 0.8, "maximize": True}],
+                                {"weight_decay": 0.1}),
+    "rmsprop": ("RMSprop", {"lr": 0.01, "momentum": 0.5}, {"alpha": 0.9, "centered": True},
+                [{"lr": 0.05, "weight_decay": 0.1}, {"eps": 1e-3, "momentum": 0.9}],
+                {"lr": 0.02, "centered": True, "maximize": True}),
+    "adam": ("Adam", {"lr": 0.01, "amsgrad": True}, {"betas": (0.5, 0.9), "weight_decay": 0.1},
+             [{"betas": (0.8, 0.99), "lr": 0.05}, {"decoupled_weight_decay": True, "eps": 1e-4}],
+             {"lr": 0.1, "maximize": True, "amsgrad": False}),
+    "adamw": ("AdamW", {"lr": 0.01}, {"weight_decay": 0.5},
+              [{"weight_decay": 0.0}, {"lr": 0.1, "maximize": True}], {"amsgrad": True, "lr": 0.05}),
+}
+# what torch's groups hold that npgrad's do not: how torch runs, not what it computes
+TORCH_ONLY_OPTIONS = {"foreach", "differentiable", "fused", "capturable"}
+
+
+def run_groups(module, params, case, steps=6):
+    """Train params (one library's tensors) under case; returns the optimizer."""
+    name, defaults, own, changes, added = case
+    opt = getattr(module, name)([{"params": params[:1]}, {"params": params[1:2], **own}],
+                                **defaults)
+    for step, grads in enumerate(gradient_sequence(steps)):
+        if step == 2:
+            opt.add_param_group({"params": params[2:], **added})
+        if step == 3:
+            for group, change in zip(opt.param_groups, changes, strict=False):
+                group.update(change)
+        for p, g in zip(params, grads, strict=True):
+            p.grad = None if g is None else _grad_like(p, g)
+        opt.step()
+    return opt
+
+
+def _grad_like(p, g):
+    """g as a gradient of p's library (npgrad's or torch's)."""
+    if isinstance(p, Tensor):
+        return Tensor(g.copy())
+    torch = pytest.importorskip("torch")
+    return torch.tensor(g)
+
+
+@pytest.mark.parametrize("case", GROUP_CASES.values(), ids=GROUP_CASES.keys())
+def test_several_groups_changed_mid_training_equal_torch(case):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    rng = np.random.default_rng(0)
+    initial = [rng.standard_normal(s) for s in SHAPES]
+    ours = [nn.Parameter(w.copy()) for w in initial]
+    theirs = [torch.tensor(w, requires_grad=True) for w in initial]
+    opt, ref = run_groups(optim, ours, case), run_groups(torch.optim, theirs, case)
+    for i, (p, q) in enumerate(zip(ours, theirs, strict=True)):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14,
+                                   err_msg=f"parameter {i}")
+        assert not np.allclose(p.data, initial[i])  # every group moved
+    for group, reference in zip(opt.param_groups, ref.param_groups, strict=True):
+        options = {k: v for k, v in reference.items() if k not in TORCH_ONLY_OPTIONS}
+        assert group.keys() == options.keys()
+        assert {k: v for k, v in group.items() if k != "params"} == \
+            {k: v for k, v in options.items() if k != "params"}
+
+
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+def test_every_option_lives_in_the_group_as_in_torch(config):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    name, kwargs = config
+    ours = getattr(optim, name)([nn.Parameter(np.ones(2))], **kwargs)
+    theirs = getattr(torch.optim, name)([torch.ones(2, requires_grad=True)], **kwargs)
+    assert ours.defaults == {k: v for k, v in theirs.defaults.items()
+                             if k not in TORCH_ONLY_OPTIONS}
+    expected = {k: v for k, v in theirs.param_groups[0].items()
+                if k not in TORCH_ONLY_OPTIONS | {"params"}}
+    assert {k: v for k, v in ours.param_groups[0].items() if k != "params"} == expected
+
+
+def test_step_reads_the_group_options_each_time():
+    """Writing group["momentum"] or group["weight_decay"] changes the next step."""
+    w = nn.Parameter(np.array([1.0]))
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = Tensor(np.array([1.0]))
+    opt.step()  # plain: w = 0.9, and no momentum buffer yet
+    opt.param_groups[0].update(momentum=0.5, weight_decay=1.0)
+    opt.step()  # g + wd w = 1.9 starts the buffer: w = 0.9 - 0.19
+    opt.step()  # g + wd w = 1.71, buffer 0.5 * 1.9 + 1.71 = 2.66: w = 0.71 - 0.266
+    np.testing.assert_allclose(w.data, [0.444], rtol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["momentum_buffer"], [2.66], rtol=1e-12)
+
+
+def test_zero_grad_set_to_none_false_zeroes_in_place_as_torch():
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))
+    at, bt = torch.ones(2, requires_grad=True), torch.ones(3, requires_grad=True)
+    a.grad, at.grad = Tensor(np.array([1.0, 2.0])), torch.tensor([1.0, 2.0])
+    grad = a.grad
+    optim.SGD([a, b], lr=0.1).zero_grad(set_to_none=False)
+    torch.optim.SGD([at, bt], lr=0.1).zero_grad(set_to_none=False)
+    assert a.grad is grad and b.grad is None and bt.grad is None  # no grad stays None
+    np.testing.assert_array_equal(a.grad.data, at.grad.numpy())
+    np.testing.assert_array_equal(a.grad.data, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_step_with_a_closure_returns_its_loss_as_torch(name):
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    x, xt = nn.Parameter(np.array([1.0, -2.0])), torch.tensor([1.0, -2.0], dtype=torch.float64,
+                                                               requires_grad=True)
+    opt, ref = getattr(optim, name)([x], lr=0.1), getattr(torch.optim, name)([xt], lr=0.1)
+
+    def closure():  # re-evaluates the loss and its gradient, as L-BFGS-style code does
+        opt.zero_grad()
+        loss = (x * x).sum()
+        loss.backward()
+        return loss
+
+    def closure_torch():
+        ref.zero_grad()
+        loss = (xt * xt).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        loss, loss_torch = opt.step(closure), ref.step(closure_torch)
+        assert loss.item() == pytest.approx(loss_torch.item(), rel=1e-12)
+    np.testing.assert_allclose(x.data, xt.detach().numpy(), rtol=1e-12)
+    assert opt.step() is None
