@@ -63,8 +63,8 @@ def copying_gradients():
     def copy_accumulate(self, g, stored_as_grad):
         self.grad = Tensor(g.copy()) if self.grad is None else Tensor(self.grad.data + g)
 
-    def new_array_update(self, param, grad, state):
-        param[...] = param - self.lr * grad  # a new array, copied back so the Parameter sees it
+    def new_array_update(self, param, grad, state, group):
+        param[...] = param - group["lr"] * grad  # a new array, copied back for the Parameter
 
     Tensor._accumulate, optim.SGD.update = copy_accumulate, new_array_update
     try:

@@ -93,11 +93,6 @@ def shown_lines(include: Include) -> list[tuple[int, str]]:
 
 INCLUDES = includes()
 
-# Shown code whose module another change owns, each rewrapped there: strict, so the
-# mark must go once the code fits. (path relative to lib/npgrad, pyobject)
-NOT_YET = {("optim.py", "RMSprop.update")}
-
-
 def test_the_chapters_show_library_code_and_this_test_finds_it():
     """A change to the directive's syntax must not make this test vacuous."""
     assert len(INCLUDES) >= 30, [i.what for i in INCLUDES]
@@ -106,17 +101,9 @@ def test_the_chapters_show_library_code_and_this_test_finds_it():
     assert not missing, f"literalinclude of a file that does not exist: {missing}"
 
 
-def _marked(include: Include):
-    key = (include.path.name, include.options.get("pyobject"))
-    if key not in NOT_YET:
-        return include
-    reason = "optim.py is rewrapped by the optim package's rework"
-    return pytest.param(include, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
 @pytest.mark.parametrize(
     "include",
-    [_marked(i) for i in INCLUDES],
+    INCLUDES,
     ids=[f"{i.chapter}:{i.options.get('pyobject', '')}" for i in INCLUDES],
 )
 def test_every_line_a_chapter_shows_fits_in_80_columns(include):
