@@ -819,3 +819,6 @@ def _same_shape(name: str, input, target) -> None:
             f"{name}: input shape {si} and target shape {st} differ; broadcasting them would "
             f"compare every prediction with every target. Reshape one, e.g. y.reshape({si})"
         )
+
+
+from npgrad.conv import avg_pool2d, conv2d, fold, max_pool2d, unfold  # noqa: E402, F401
