@@ -213,8 +213,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
 
 class Conv2d(Function):
     """y[n, o] = b[o] + sum_{c,i,j} w[o, c, i, j] x_pad[n, c, y sh + i dh, x sw + j dw]:
-    cross-correlation as one matrix product, Y = cols W^T with cols = im2col(x).
-    Backward: dW = dY^T cols, db = sum of dY over pixels, dx = col2im(dY W)."""
+    cross-correlation as a matrix product per example, Y_n = W cols_n with cols = unfold(x)
+    (C kh kw, L) and W reshaped (O, C kh kw). Backward: dW = sum_n dY_n cols_n^T,
+    db = dY summed over examples and pixels, dx = fold(W^T dY_n)."""
 
     def __init__(self, geometry: Geometry):
         self.g = geometry
@@ -222,26 +223,29 @@ class Conv2d(Function):
     def forward(self, x, weight, bias=None):
         n, out = x.shape[0], self.g.out_size(*x.shape[2:])
         windows = _windows(_pad(x, self.g.pads), self.g, out)  # (N, C, kh, kw, Ho, Wo)
-        self.cols = windows.transpose(0, 4, 5, 1, 2, 3).reshape(n * out[0] * out[1], -1)
+        self.cols = windows.reshape(n, -1, out[0] * out[1])  # im2col: one copy
         self.shape, self.weight = x.shape, weight
-        y = self.cols @ weight.reshape(len(weight), -1).T  # (N Ho Wo, O)
+        y = np.matmul(weight.reshape(len(weight), -1), self.cols)  # (N, O, L)
         if bias is not None:
-            y += bias
-        return y.reshape(n, *out, len(weight)).transpose(0, 3, 1, 2)
+            y += bias[:, None]
+        return y.reshape(n, len(weight), *out)
 
     def backward(self, grad):
-        rows = grad.transpose(0, 2, 3, 1).reshape(-1, grad.shape[1])  # (N Ho Wo, O)
+        rows = grad.reshape(grad.shape[0], grad.shape[1], -1)  # (N, O, L)
         gx = self._input_grad(rows, grad.shape) if self.needs_grad[0] else None
-        gw = (rows.T @ self.cols).reshape(self.weight.shape) if self.needs_grad[1] else None
+        gw = self._weight_grad(rows) if self.needs_grad[1] else None
         if len(self.needs_grad) == 2:
             return gx, gw
-        return gx, gw, rows.sum(axis=0) if self.needs_grad[2] else None
+        return gx, gw, rows.sum(axis=(0, 2)) if self.needs_grad[2] else None
+
+    def _weight_grad(self, rows: np.ndarray) -> np.ndarray:
+        per_example = np.matmul(self.cols, rows.transpose(0, 2, 1))  # (N, C kh kw, O)
+        return per_example.sum(axis=0).T.reshape(self.weight.shape)
 
     def _input_grad(self, rows: np.ndarray, out_shape: tuple[int, ...]) -> np.ndarray:
-        n, _, ho, wo = out_shape
-        dcols = rows @ self.weight.reshape(len(self.weight), -1)  # (N Ho Wo, C kh kw)
-        dcols = dcols.reshape(n, ho, wo, self.shape[1], *self.g.kernel)
-        return _col2im(dcols.transpose(0, 3, 4, 5, 1, 2), self.g, self.shape)
+        dcols = np.matmul(self.weight.reshape(len(self.weight), -1).T, rows)  # (N, CK, L)
+        dcols = dcols.reshape(self.shape[:2] + self.g.kernel + out_shape[2:])
+        return _col2im(dcols, self.g, self.shape)
 
 
 def _conv_pads(padding, kernel: Pair, dilation: Pair, stride: Pair) -> tuple[Pair, Pair]:
@@ -315,14 +319,17 @@ class MaxPool2d(Function):
         best = windows[:, :, 0, 0].copy()
         self.index = np.zeros(best.shape, dtype=np.int16)  # which kernel offset won
         on_pad = None if real is None else ~real[0, 0]  # the winner so far is padding
+        nan = bool(np.isnan(x).any())
         for k, (i, j, _) in enumerate(self.g.offsets()):
             v = windows[:, :, i, j]
-            better = (v > best) | np.isnan(v)
+            better = v > best
+            if nan:
+                better |= np.isnan(v)
             if on_pad is not None:
                 better |= on_pad & real[i, j] & (v == best)
                 on_pad = on_pad & ~better
             np.copyto(best, v, where=better)
-            self.index[better] = k
+            np.copyto(self.index, k, where=better)
         return best
 
     def _real_windows(self, shape, out):
