@@ -86,16 +86,22 @@ def pool_backward(dy, idx):
     return dx
 
 
-def make_numpy(X: np.ndarray, y: np.ndarray, seed: int) -> Callable:
-    rng = np.random.default_rng(seed)
+def numpy_params(rng: np.random.Generator) -> list[np.ndarray]:
+    """The CNN's float32 weights and biases, linear weights stored (in, out)."""
     params = []
     for c_in, c_out, k, _ in CONVS:
         bound = 1 / np.sqrt(c_in * k * k)
         params += [rng.uniform(-bound, bound, (c_out, c_in, k, k)).astype(np.float32),
                    np.zeros(c_out, np.float32)]
     for fan_in, fan_out in ((FLAT, HIDDEN), (HIDDEN, 10)):
-        params += [rng.uniform(-1, 1, (fan_in, fan_out)).astype(np.float32) / np.sqrt(fan_in),
+        params += [(rng.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in)).astype(np.float32),
                    np.zeros(fan_out, np.float32)]
+    return params
+
+
+def make_numpy(X: np.ndarray, y: np.ndarray, seed: int) -> Callable:
+    rng = np.random.default_rng(seed)
+    params = numpy_params(rng)
 
     def step(xb, yb):
         grads = numpy_grads(params, xb, yb)
@@ -207,7 +213,7 @@ def peak_memory(X, y) -> dict[str, float]:
     from npgrad import Tensor, nn
 
     xb, yb = X[:BATCH], y[:BATCH]
-    params = _numpy_params()
+    params = numpy_params(np.random.default_rng(0))
     model = cnn(nn, np.random.default_rng(0))
     runs = {"hand-written NumPy": lambda: numpy_grads(params, xb, yb),
             "npgrad": lambda: F.cross_entropy(model(Tensor(xb)), yb).backward()}
@@ -219,14 +225,6 @@ def peak_memory(X, y) -> dict[str, float]:
         peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     return peaks
-
-
-def _numpy_params():
-    rng = np.random.default_rng(0)
-    shapes = [(c_out, c_in, k, k) for c_in, c_out, k, _ in CONVS]
-    shapes = [shapes[0], shapes[0][:1], shapes[1], shapes[1][:1], (FLAT, HIDDEN), (HIDDEN,),
-              (HIDDEN, 10), (10,)]
-    return [rng.uniform(-0.1, 0.1, s).astype(np.float32) for s in shapes]
 
 
 def saved_activations_mb() -> float:
