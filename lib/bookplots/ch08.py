@@ -27,43 +27,48 @@ def images(pictures: np.ndarray, titles: Sequence[str], suptitle: str = "") -> N
 
 
 def filters(weight: np.ndarray) -> None:
-    """First-layer filters (O, 1, k, k), one panel each in a shared colour scale: red
-    weights add the pixel, blue ones subtract it."""
+    """First-layer filters (O, 1, k, k), six to a row, each in its own symmetric colour
+    scale (the largest weight of the filter is full red or blue): red weights add the
+    pixel, blue ones subtract it."""
     n = len(weight)
-    cols = min(n, 8)
+    cols = min(n, 6)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(0.75 * cols + 0.3, 0.85 * rows + 0.3),
+    fig, axes = plt.subplots(rows, cols, figsize=(0.9 * cols + 0.4, 1.0 * rows + 0.5),
                              squeeze=False)
-    bound = np.abs(weight).max()
     for k, ax in enumerate(axes.flat):
         _bare(ax)
         if k < n:
+            bound = np.abs(weight[k, 0]).max()
             ax.imshow(weight[k, 0], cmap="RdBu_r", vmin=-bound, vmax=bound)
             ax.set_title(f"{k}", fontsize="small")
         else:
             ax.axis("off")
-    fig.suptitle("First-layer filters (red adds, blue subtracts)", fontsize="medium")
+    fig.suptitle("First-layer filters: red adds, blue subtracts", fontsize="medium", y=1.0)
     plt.show()
 
 
 def feature_maps(pictures: np.ndarray, maps: np.ndarray, names: Sequence[str]) -> None:
-    """Each image (left) beside its first-layer feature maps after ReLU, one row per image."""
+    """Each image (left) beside its first-layer feature maps after ReLU, six maps to a
+    row, so that a row of panels stays about 6 inches wide."""
     n, channels = maps.shape[:2]
-    fig, axes = plt.subplots(n, channels + 1, figsize=(0.72 * (channels + 1), 0.8 * n + 0.4),
-                             squeeze=False)
-    for row in range(n):
-        axes[row, 0].imshow(pictures[row], cmap="gray_r")
-        axes[row, 0].set_ylabel(names[row], fontsize="small", rotation=0, ha="right",
-                                va="center")
+    per_row = 6
+    lines = -(-channels // per_row)
+    fig, axes = plt.subplots(n * lines, per_row + 1,
+                             figsize=(0.8 * (per_row + 1) + 0.6, 1.0 * n * lines + 0.5),
+                             squeeze=False, gridspec_kw={"hspace": 0.5})
+    for ax in axes.flat:
+        _bare(ax)
+    for i in range(n):
+        top = i * lines
+        axes[top, 0].imshow(pictures[i], cmap="gray_r")
+        axes[top, 0].set_title(names[i], fontsize="small")
+        for line in range(1, lines):
+            axes[top + line, 0].axis("off")
         for c in range(channels):
-            axes[row, c + 1].imshow(maps[row, c], cmap="magma")
-            if row == 0:
-                axes[row, c + 1].set_title(f"{c}", fontsize="small")
-        for ax in axes[row]:
-            _bare(ax)
-    axes[0, 0].set_title("image", fontsize="small")
-    fig.suptitle("Feature maps of the first layer (bright: the filter responds)",
-                 fontsize="medium")
+            ax = axes[top + c // per_row, 1 + c % per_row]
+            ax.imshow(maps[i, c], cmap="magma")
+            ax.set_title(f"{c}", fontsize="small")
+    fig.suptitle("First-layer feature maps (bright: the filter responds)", fontsize="medium")
     plt.show()
 
 
