@@ -72,18 +72,6 @@ def feature_maps(pictures: np.ndarray, maps: np.ndarray, names: Sequence[str]) -
     plt.show()
 
 
-def validation_curves(histories: dict[str, Sequence[float]]) -> None:
-    """Validation accuracy per epoch of each model, one line each."""
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for (name, accuracies), marker in zip(histories.items(), "os^v", strict=False):
-        epochs = np.arange(1, len(accuracies) + 1)
-        ax.plot(epochs, accuracies, marker + "-", ms=4, label=name)
-    ax.set(xlabel="epoch", ylabel="validation accuracy",
-           title="Fashion-MNIST: the CNN against the MLP")
-    ax.legend()
-    plt.show()
-
-
 def shuffled_pixels(original: np.ndarray, shuffled: np.ndarray) -> None:
     """An image and the same image with its pixels permuted."""
     images(np.stack([original, shuffled]), ["original", "pixels permuted"])
