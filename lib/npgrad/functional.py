@@ -396,6 +396,7 @@ def tanh(x) -> Tensor:
 
 # The rest of PyTorch's torch.nn.functional, defined in modules of their own. Imported
 # last: losses.py uses sub, defined above.
+from npgrad.conv import Conv2d, Fold, Unfold, conv2d, fold, unfold  # noqa: E402
 from npgrad.losses import (  # noqa: E402
     REDUCTIONS,
     BCEWithLogits,
@@ -404,6 +405,7 @@ from npgrad.losses import (  # noqa: E402
     cross_entropy,
     mse_loss,
 )
+from npgrad.pooling import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d  # noqa: E402
 from npgrad.reductions import (  # noqa: E402
     LogSoftmax,
     LogSumExp,
@@ -449,5 +451,7 @@ __all__ = [
     "Sum", "amax", "log_softmax", "logsumexp", "max", "mean", "softmax", "sum",
     "Concatenate", "GetItem", "Permute", "Reshape", "Stack", "cat", "concatenate",
     "flatten", "getitem", "permute", "reshape", "stack", "transpose", "view",
+    "AvgPool2d", "Conv2d", "Fold", "MaxPool2d", "Unfold", "avg_pool2d", "conv2d",
+    "fold", "max_pool2d", "unfold",
 ]
 # fmt: on

@@ -98,8 +98,9 @@ class Module:
         named = self.named_parameters()
         return OrderedDict((name, p.data.copy()) for name, p in named)
 
-    def load_state_dict(self, state_dict: dict[str, Any],
-                        strict: bool = True) -> _IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: dict[str, Any], strict: bool = True
+    ) -> _IncompatibleKeys:
         """Copy arrays into the parameters; every key (unless strict=False) and shape
         must match (one error lists all). Returns the missing and unexpected keys."""
         own = dict(self.named_parameters())
@@ -111,8 +112,10 @@ class Module:
         for name, value in state_dict.items():
             if name in own:
                 own[name].data[...] = np.asarray(getattr(value, "data", value))
-        return _IncompatibleKeys([k for k in own if k not in state_dict],
-                                 [k for k in state_dict if k not in own])
+        return _IncompatibleKeys(
+            [k for k in own if k not in state_dict],
+            [k for k in state_dict if k not in own],
+        )
 
     def __repr__(self) -> str:
         inner = "".join(
@@ -290,3 +293,142 @@ class CrossEntropyLoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+
+
+# ------------------------------------------------------------ convolutional layers
+
+
+class Conv2d(Module):
+    """y = conv2d(x, W) + b, W (out, in, kh, kw);
+    W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in * kh * kw, as PyTorch
+    initialises them."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        super().__init__()
+        if groups != 1:
+            raise NotImplementedError(
+                f"Conv2d: groups={groups} is not implemented in npgrad (only groups=1)"
+            )
+        self.in_channels, self.out_channels, self.groups = (
+            in_channels,
+            out_channels,
+            groups,
+        )
+        self.kernel_size, self.stride = _as_pair(kernel_size), _as_pair(stride)
+        self.padding = padding if isinstance(padding, str) else _as_pair(padding)
+        self.dilation = _as_pair(dilation)
+        rng = np.random.default_rng(rng)
+        bound = 1 / np.sqrt(in_channels * self.kernel_size[0] * self.kernel_size[1])
+        self.weight = Parameter(
+            _uniform(rng, bound, (out_channels, in_channels, *self.kernel_size))
+        )
+        self.bias = Parameter(_uniform(rng, bound, (out_channels,))) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation
+        )
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        return s + (", bias=False" if self.bias is None else "")
+
+
+def _as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+class MaxPool2d(Module):
+    """The largest element of each kernel_size window; the stride defaults to
+    kernel_size."""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.stride = (
+            kernel_size,
+            kernel_size if stride is None else stride,
+        )
+        self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}, dilation={self.dilation}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool2d(Module):
+    """The mean of each kernel_size window; the stride defaults to kernel_size."""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.stride = (
+            kernel_size,
+            kernel_size if stride is None else stride,
+        )
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = (
+            count_include_pad,
+            divisor_override,
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )

@@ -70,3 +70,30 @@ def test_publish_writes_the_report_into_a_new_folder(tmp_path, capsys):
     out = tmp_path / "new" / "table.md"
     publish("| a |\n", out)
     assert out.read_text() == "| a |\n" and "| a |" in capsys.readouterr().out
+
+
+def test_hand_written_cnn_gradients_are_npgrads():
+    """benchmarks.conv's NumPy CNN computes the gradients npgrad's autograd does (float64)."""
+    from benchmarks.conv import cnn, numpy_grads
+
+    rng = np.random.default_rng(0)
+    model = cnn(nn, rng)
+    for p in model.parameters():
+        p.data = p.data.astype(np.float64)
+    params = [p.data.T.copy() if p.ndim == 2 else p.data for p in model.parameters()]
+    X, y = rng.random((6, 1, 28, 28)), rng.integers(0, 10, 6)
+    F.cross_entropy(model(X), y).backward()
+    for p, g in zip(model.parameters(), numpy_grads(params, X, y), strict=True):
+        np.testing.assert_allclose(p.grad.data, g.T if p.ndim == 2 else g, rtol=1e-10,
+                                   atol=1e-15)
+
+
+def test_hand_written_cnn_stays_float32():
+    """A float64 scalar in the baseline's init once made its backward run in float64."""
+    from benchmarks.conv import numpy_grads, numpy_params
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((4, 1, 28, 28), np.float32), rng.integers(0, 10, 4)
+    params = numpy_params(rng)
+    assert {p.dtype for p in params} == {np.dtype(np.float32)}
+    assert {g.dtype for g in numpy_grads(params, X, y)} == {np.dtype(np.float32)}

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import npgrad.functional as F
-from npgrad import Tensor, gradcheck, losses, reductions, shape_ops
+from npgrad import Tensor, conv, gradcheck, losses, pooling, reductions, shape_ops
 
 try:
     import torch
@@ -108,6 +108,36 @@ def classification(draw, probabilities=False):
 def same_shapes(draw):
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, **small))
     return (shape, shape), {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
+@st.composite
+def windows(draw, op):
+    """(N, C, H, W) inputs with a kernel, stride, padding and dilation that fit them (odd and
+    even sizes, overlapping and gapped windows), for the convolution and pooling ops."""
+    pool = op in ("max_pool2d", "avg_pool2d")
+    two = lambda lo, hi: (draw(st.integers(lo, hi)), draw(st.integers(lo, hi)))  # noqa: E731
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    k, s = two(1, 3), two(1, 3)
+    d = (1, 1) if op == "avg_pool2d" else two(1, 2)
+    p = tuple(draw(st.integers(0, kk // 2 if pool else 2)) for kk in k)
+    named = op == "conv2d" and draw(st.sampled_from([None, "same", "valid"]))
+    p = (0, 0) if named else p  # the sizes below fit "same" too: it pads d (k - 1) in all
+    h, w = (max(1, dd * (kk - 1) + 1 - 2 * pp) + draw(st.integers(0, 4))
+            for kk, dd, pp in zip(k, d, p, strict=True))
+    geometry = {"kernel_size": k, "stride": s, "padding": p, "dilation": d}
+    if op == "conv2d":
+        if named:
+            geometry.update(stride=1, padding=named)
+        del geometry["kernel_size"]
+        return ((n, c, h, w), (o, c) + k, (o,)), geometry
+    if op == "fold":
+        out = [(size + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+               for size, kk, ss, pp, dd in zip((h, w), k, s, p, d, strict=True)]
+        return ((n, c * k[0] * k[1], out[0] * out[1]),), {"output_size": (h, w), **geometry}
+    if op == "avg_pool2d":
+        del geometry["dilation"]
+        geometry["count_include_pad"] = draw(st.booleans())
+    return ((n, c, h, w),), geometry
 
 
 # --------------------------------------------------------------------------- the table
@@ -266,6 +296,32 @@ OPS = [
     Op("mse_loss", F.mse_loss, lambda a, b, reduction: TF.mse_loss(a, b, reduction=reduction),
        [(((4, 3), (4, 3)), {"reduction": r}) for r in ("mean", "sum", "none")], same_shapes(),
        edges=[((EDGE[:, None] * np.ones(7), EDGE[None, :] * np.ones((7, 1))), {"reduction": "none"})]),
+    Op("conv2d", F.conv2d, TF.conv2d if TF else None,
+       [(((2, 3, 7, 6), (4, 3, 3, 2), (4,)), {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2)}),
+        (((1, 2, 5, 5), (3, 2, 4, 4), (3,)), {"padding": "same"}),
+        (((2, 1, 6, 5), (2, 1, 3, 3), (2,)), {"stride": 2, "padding": "valid"})],
+       windows("conv2d"),
+       edges=[((np.tile(EDGE, (1, 1, 7, 1)), np.ones((2, 1, 2, 2)), np.zeros(2)), {"padding": 1})]),
+    Op("unfold", F.unfold, TF.unfold if TF else None,
+       [(((2, 3, 7, 6),), {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 2), "dilation": (1, 2)}),
+        (((1, 2, 4, 4),), {"kernel_size": 2, "stride": 2})], windows("unfold"),
+       edges=[((np.tile(EDGE, (1, 1, 7, 1)),), {"kernel_size": 3, "padding": 1})]),
+    Op("fold", F.fold, TF.fold if TF else None,
+       [(((2, 18, 12),), {"output_size": (7, 6), "kernel_size": (3, 2), "stride": 2, "padding": (1, 0)}),
+        (((1, 8, 9),), {"output_size": (4, 4), "kernel_size": 2, "stride": 1})], windows("fold"),
+       edges=[((np.resize(EDGE, (1, 4, 36)),), {"output_size": (7, 7), "kernel_size": 2})]),
+    Op("max_pool2d", F.max_pool2d, TF.max_pool2d if TF else None,
+       [(((2, 3, 7, 6),), {"kernel_size": (3, 2), "stride": (2, 1), "padding": 1, "dilation": (1, 2)}),
+        (((1, 2, 4, 4),), {"kernel_size": 2})], windows("max_pool2d"),
+       edges=[((np.tile(EDGE, (1, 1, 7, 1)),), {"kernel_size": k, "stride": s, "padding": p})
+              for k, s, p in ((2, 1, 1), (3, 2, 1), (2, 2, 0))]
+       + [((np.array([[[[1.0, 3.0, 3.0], [3.0, 0.0, 3.0], [2.0, 2.0, 2.0]]]]),), {"kernel_size": 2,
+                                                                              "stride": 1})]),
+    Op("avg_pool2d", F.avg_pool2d, TF.avg_pool2d if TF else None,
+       [(((2, 3, 7, 6),), {"kernel_size": (3, 2), "stride": (2, 1), "padding": 1}),
+        (((1, 2, 5, 5),), {"kernel_size": 3, "padding": 1, "count_include_pad": False}),
+        (((1, 2, 4, 4),), {"kernel_size": 2, "divisor_override": 3})], windows("avg_pool2d"),
+       edges=[((np.tile(EDGE, (1, 1, 7, 1)),), {"kernel_size": 2, "stride": 1, "padding": 1})]),
 ]
 
 
@@ -339,12 +395,13 @@ def test_every_public_op_is_in_the_table():
     tested = {op.name for op in OPS} | {"max", "clip", "concatenate", "view", "add", "sub", "mul",
                                          "div", "neg", "pow", "getitem", "binary_cross_entropy_with_logits"}
     functions = {n for n in F.__all__ if callable(v := getattr(F, n)) and not isinstance(v, type)}
+    assert {"conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d"} <= functions  # re-exported
     assert functions - tested == set()
 
 
 def test_functional_offers_every_op_of_the_modules_that_define_them():
-    """An op added to losses.py, reductions.py or shape_ops.py is reachable as F.name."""
-    for module in (losses, reductions, shape_ops):
+    """An op added to one of functional's own modules is reachable as F.name."""
+    for module in (losses, reductions, shape_ops, conv, pooling):
         defined = {n for n, v in vars(module).items() if callable(v) and not isinstance(v, type)
                    and v.__module__ == module.__name__ and not n.startswith("_")}
         assert defined - set(F.__all__) == set(), module.__name__

@@ -46,7 +46,8 @@ OURS = SimpleNamespace(
         "add", "sub", "mul", "div", "maximum", "neg", "pow", "matmul", "linear", "exp", "log", "sqrt",
         "abs", "clamp", "clip", "relu", "sigmoid", "tanh", "sum", "mean", "amax", "max", "logsumexp",
         "softmax", "log_softmax", "reshape", "view", "flatten", "permute", "transpose", "getitem", "cat",
-        "concatenate", "stack", "cross_entropy", "binary_cross_entropy_with_logits", "mse_loss")},
+        "concatenate", "stack", "cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
+        "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d")},
     const=lambda a: a,
     tensor=Tensor,
 )
@@ -69,6 +70,8 @@ THEIRS = SimpleNamespace(
     binary_cross_entropy_with_logits=lambda x, t, reduction: TF.binary_cross_entropy_with_logits(
         x, torch.from_numpy(t), reduction=reduction),
     mse_loss=TF.mse_loss,
+    conv2d=TF.conv2d, unfold=TF.unfold, fold=TF.fold, max_pool2d=TF.max_pool2d,
+    avg_pool2d=TF.avg_pool2d,
     const=torch.from_numpy,
     tensor=torch.from_numpy,
 )
@@ -413,6 +416,50 @@ def mse(g, name):
     return (lambda L, x, y: L.mse_loss(x, y, reduction=reduction)), [a, b]
 
 
+def _image(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """shape as (N, C, H, W) with the same elements: leading 1s added, or the front merged."""
+    shape = (1,) * (4 - len(shape)) + shape
+    return (int(np.prod(shape[:-3])),) + shape[-3:]
+
+
+def _floating(x) -> bool:
+    return x.ndim >= 1 and x.size > 0 and x.dtype.kind == "f"
+
+
+@fuzz("conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d")
+def windows(g, name):
+    """A node seen as an image (N, C, H, W), with a kernel that fits it padded."""
+    a = g.pick(_floating)
+    if a is None:
+        return None
+    n, c, h, w = shape = _image(a[0].shape)
+    pad = int(g.rng.integers(0, 2))
+    kh, kw = (int(g.rng.integers(1, min(size + 2 * pad, 3) + 1)) for size in (h, w))
+    pad = min(pad, kh // 2, kw // 2)  # pooling refuses more than half the kernel
+    kh, kw = min(kh, h + 2 * pad), min(kw, w + 2 * pad)
+    stride = int(g.rng.integers(1, 3))
+
+    def image(L, x):
+        return x.reshape(shape)
+
+    if name == "conv2d":
+        out = int(g.rng.integers(1, 3))
+        weight = g.leaf((out, c, kh, kw))
+        padding = g.choice([pad, "same", "valid"]) if stride == 1 else pad
+        padding = padding if (padding != "valid" or (kh <= h and kw <= w)) else pad
+        # PyTorch casts a bias of another dtype with padding "same" or "valid", else refuses it
+        if g.rng.random() < 0.5 and not (g.mixed and isinstance(padding, str)):
+            return (lambda L, x, W, b: L.conv2d(image(L, x), W, b, stride, padding),
+                    [a, weight, g.leaf((out,))])
+        return (lambda L, x, W: L.conv2d(image(L, x), W, None, stride, padding)), [a, weight]
+    if name == "unfold":
+        return (lambda L, x: L.unfold(image(L, x), (kh, kw), 1, pad, stride)), [a]
+    if name == "fold":  # fold(unfold(x)): each pixel times the number of windows that hold it
+        return (lambda L, x: L.fold(L.unfold(image(L, x), (kh, kw), 1, pad, stride), (h, w),
+                                    (kh, kw), 1, pad, stride)), [a]
+    return (lambda L, x: getattr(L, name)(image(L, x), (kh, kw), stride, pad)), [a]
+
+
 # --------------------------------------------------------------------------- running a graph
 
 
@@ -476,6 +523,7 @@ def torch_dtype(t: torch.Tensor) -> np.dtype:
 def test_fuzz_covers_every_public_op():
     """An op npgrad.functional offers (its own or re-exported) needs a row in FUZZ."""
     public = {n for n in F.__all__ if callable(v := getattr(F, n)) and not isinstance(v, type)}
+    assert {"conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d"} <= public  # re-exported
     assert public - set(FUZZ) == set()
 
 
