@@ -1,19 +1,21 @@
-"""Run one submission isolated: bubblewrap where it can run, else a scrubbed process group.
+"""Run one submission isolated: bubblewrap where it can run, else a scrubbed process
+group.
 
-Bubblewrap (``bwrap``, Debian package ``bubblewrap``) gives the submission new namespaces of
-every kind (``--unshare-all``: no network, its own PID namespace, so nothing it starts
-outlives it and it cannot signal the grader), a root folder that holds only the system's
-programs and libraries, this Python, the data sets (read-only), a copy of npgrad with the
-assignment's reference implementation withheld, mounted over the real one, and a small private
-``/tmp``; no instructor source, no other submission, no report; a cleared environment; no
-capabilities. Where bwrap cannot run, the fallback is a new process group in a private
-temporary folder with a scrubbed environment: it still has the limits, but sees the files the
-grading account sees, so the report says which isolation was used.
+Bubblewrap (``bwrap``, Debian package ``bubblewrap``) gives the submission new
+namespaces of every kind (``--unshare-all``: no network, its own PID namespace, so
+nothing it starts outlives it and it cannot signal the grader), a root folder that holds
+only the system's programs and libraries, this Python, the data sets (read-only), a copy
+of npgrad with the assignment's reference implementation withheld, mounted over the real
+one, and a small private ``/tmp``; no instructor source, no other submission, no report;
+a cleared environment; no capabilities. Where bwrap cannot run, the fallback is a new
+process group in a private temporary folder with a scrubbed environment: it still has
+the limits, but sees the files the grading account sees, so the report says which
+isolation was used.
 
-Limits (both ways): address space (RLIMIT_AS), CPU time (RLIMIT_CPU), processes and threads
-(RLIMIT_NPROC, counted per user, so set to 64 more than the grading account runs; Linux does not
-enforce it for root: grade as an ordinary user), size of any file written, the wall-clock time,
-and the output kept.
+Limits (both ways): address space (RLIMIT_AS), CPU time (RLIMIT_CPU), processes and
+threads (RLIMIT_NPROC, counted per user, so set to 64 more than the grading account
+runs; Linux does not enforce it for root: grade as an ordinary user), size of any file
+written, the wall-clock time, and the output kept.
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Variables that pin NumPy's and OpenBLAS's kernels (tools/ci/pinned_env.py): passed through.
+# Variables that pin NumPy's and OpenBLAS's kernels (tools/ci/pinned_env.py): passed
+# through.
 PINNED = ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 CHANNEL_BYTES = 256 * 2**20  # what the sandbox may hand back
-STREAM_BYTES = 64 * 1024  # of raw stdout/stderr (print() is captured per cell by the runner)
+STREAM_BYTES = (
+    64 * 1024
+)  # of raw stdout/stderr (print() is captured per cell by the runner)
 
 
 @dataclass
@@ -66,22 +71,27 @@ def bwrap_works() -> bool:
     if not shutil.which("bwrap"):
         return False
     try:
-        run = subprocess.run(_bwrap_args(Path(tempfile.gettempdir()), None, Limits()) + ["true"],
-                             capture_output=True, timeout=30)
+        run = subprocess.run(
+            _bwrap_args(Path(tempfile.gettempdir()), None, Limits()) + ["true"],
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return run.returncode == 0
 
 
 def choose_isolation(requested: str = "auto") -> str:
-    """'bubblewrap' or 'fallback'; raises RuntimeError if bubblewrap was required but cannot run."""
+    """'bubblewrap' or 'fallback'; RuntimeError if bubblewrap is required but fails."""
     if requested == "fallback":
         return "fallback"
     if bwrap_works():
         return "bubblewrap"
     if requested == "bubblewrap":
-        raise RuntimeError("bubblewrap cannot run here: install it (apt-get install bubblewrap) "
-                           "and allow user namespaces, or pass --isolation fallback")
+        raise RuntimeError(
+            "bubblewrap cannot run here: install it (apt-get install bubblewrap) "
+            "and allow user namespaces, or pass --isolation fallback"
+        )
     return "fallback"
 
 
@@ -100,7 +110,7 @@ def _system_mounts() -> list[str]:
 
 
 def npgrad_locations() -> list[Path]:
-    """Every folder named npgrad on this Python's path (all masked by the withheld copy)."""
+    """Every folder named npgrad on this Python's path (the withheld copy masks all)."""
     found = []
     for entry in sys.path:
         candidate = Path(entry or ".").resolve() / "npgrad"
@@ -113,11 +123,35 @@ def npgrad_locations() -> list[Path]:
 
 
 def _bwrap_args(lib_dir: Path, data_dir: Path | None, limits: Limits) -> list[str]:
-    # /tmp first: a Python or data folder under /tmp is then bound over it, not hidden by it.
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--clearenv", "--hostname", "sandbox", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp", "--dir", "/tmp/work",
-            "--chdir", "/tmp/work", *_system_mounts(), "--ro-bind", str(lib_dir), "/sandbox/lib"]
+    # /tmp first: a Python or data folder under /tmp is then bound over it, not hidden
+    # by it.
+    args = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--clearenv",
+        "--hostname",
+        "sandbox",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--size",
+        str(limits.tmp_mb * 2**20),
+        "--tmpfs",
+        "/tmp",
+        "--dir",
+        "/tmp/work",
+        "--chdir",
+        "/tmp/work",
+        *_system_mounts(),
+        "--ro-bind",
+        str(lib_dir),
+        "/sandbox/lib",
+    ]
     if (lib_dir / "npgrad").is_dir():
         for real in npgrad_locations():
             args += ["--ro-bind", str(lib_dir / "npgrad"), str(real)]
@@ -129,16 +163,27 @@ def _bwrap_args(lib_dir: Path, data_dir: Path | None, limits: Limits) -> list[st
 
 
 def _environment(lib: str, home: str, data: str) -> dict[str, str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "PYTHONPATH": lib, "PYTHONHASHSEED": "0",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8",
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "MPLBACKEND": "Agg", "NPGRAD_DATA": data, "TMPDIR": home}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "PYTHONPATH": lib,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "NPGRAD_DATA": data,
+        "TMPDIR": home,
+    }
     env.update({key: os.environ[key] for key in PINNED if key in os.environ})
     return env
 
 
 def running_tasks() -> int:
-    """Processes and threads this user runs now: RLIMIT_NPROC counts them all, not the sandbox's."""
+    """Processes and threads this user runs now (RLIMIT_NPROC counts them all)."""
     uid, count = os.getuid(), 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -151,19 +196,30 @@ def running_tasks() -> int:
 
 
 def _limit(limits: Limits, tasks: int) -> None:
-    """In the child, before exec: the resource limits (processes: `processes` more than `tasks`)."""
+    """In the child, before exec: the limits (processes: `tasks` + `processes`)."""
     mb = 2**20
     cpu = int(limits.timeout) + 5
-    for which, value in ((resource.RLIMIT_AS, limits.memory_mb * mb), (resource.RLIMIT_CPU, cpu),
-                         (resource.RLIMIT_NPROC, tasks + limits.processes), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_FSIZE, limits.file_mb * mb), (resource.RLIMIT_NOFILE, 256)):
+    for which, value in (
+        (resource.RLIMIT_AS, limits.memory_mb * mb),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_NPROC, tasks + limits.processes),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, limits.file_mb * mb),
+        (resource.RLIMIT_NOFILE, 256),
+    ):
         soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, value))
 
 
-def run(job: dict, lib_dir: Path, limits: Limits, isolation: str, data_dir: Path | None = None) -> Outcome:
-    """Run classroom.runner on the job, isolated; what it handed back and how it ended."""
+def run(
+    runner_input: dict,
+    lib_dir: Path,
+    limits: Limits,
+    isolation: str,
+    data_dir: Path | None = None,
+) -> Outcome:
+    """Run classroom.runner on its input, isolated: what it handed back and why."""
     start = time.monotonic()
     tasks = running_tasks()
     read_fd, write_fd = os.pipe()
@@ -171,34 +227,60 @@ def run(job: dict, lib_dir: Path, limits: Limits, isolation: str, data_dir: Path
         os.chmod(private, 0o700)
         runner = [sys.executable, "-m", "classroom.runner"]
         if isolation == "bubblewrap":
-            command, env, cwd = _bwrap_args(lib_dir, data_dir, limits) + runner, {}, private
+            command, env, cwd = (
+                _bwrap_args(lib_dir, data_dir, limits) + runner,
+                {},
+                private,
+            )
         else:
             command = runner
             env = _environment(str(lib_dir), private, str(data_dir or private))
             cwd = private
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, pass_fds=(write_fd,), env=env, cwd=cwd,
-                                   start_new_session=True, preexec_fn=lambda: _limit(limits, tasks))
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_fd,),
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            preexec_fn=lambda: _limit(limits, tasks),
+        )
         os.close(write_fd)
-        readers = {name: _Reader(stream, cap) for name, stream, cap in (
-            ("channel", os.fdopen(read_fd, "rb"), CHANNEL_BYTES),
-            ("stdout", process.stdout, STREAM_BYTES), ("stderr", process.stderr, STREAM_BYTES))}
-        _feed(process, {**job, "channel": write_fd})
+        readers = {
+            name: _Reader(stream, cap)
+            for name, stream, cap in (
+                ("channel", os.fdopen(read_fd, "rb"), CHANNEL_BYTES),
+                ("stdout", process.stdout, STREAM_BYTES),
+                ("stderr", process.stderr, STREAM_BYTES),
+            )
+        }
+        _feed(process, {**runner_input, "channel": write_fd})
         status, detail = _wait(process, limits.timeout)
         _kill(process)
         for reader in readers.values():
             reader.join()
     records = _parse(readers["channel"].data)
     if status == "ok" and not any(r.get("done") is True for r in records):
-        status, detail = "crashed", detail or "the notebook ended before the grader's last cell"
-    return Outcome(status, records, time.monotonic() - start, isolation, detail,
-                   readers["stderr"].data.decode("utf-8", "replace")[-2000:])
+        status, detail = (
+            "crashed",
+            detail or "the notebook ended before the grader's last cell",
+        )
+    return Outcome(
+        status,
+        records,
+        time.monotonic() - start,
+        isolation,
+        detail,
+        readers["stderr"].data.decode("utf-8", "replace")[-2000:],
+    )
 
 
-def _feed(process: subprocess.Popen, job: dict) -> None:
+def _feed(process: subprocess.Popen, runner_input: dict) -> None:
     def write() -> None:
         try:
-            process.stdin.write(json.dumps(job).encode("utf-8"))
+            process.stdin.write(json.dumps(runner_input).encode("utf-8"))
             process.stdin.close()
         except OSError:
             pass
@@ -214,7 +296,11 @@ def _wait(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
     if code == 0:
         return "ok", ""
     if code < 0:
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        name = (
+            signal.Signals(-code).name
+            if -code in signal.Signals._value2member_map_
+            else str(-code)
+        )
         return "crashed", f"killed by {name}"
     return "crashed", f"exit status {code}"
 

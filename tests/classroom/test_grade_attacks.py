@@ -20,7 +20,8 @@ import nbformat
 import pytest
 
 from classroom import assign, grade, sandbox
-from classroom.assign import grade_id, make_version, read_source
+from classroom.assign import make_version, read_source
+from classroom.markers import grade_id, hidden_code, test_cells
 
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_works(),
                                 reason="needs bubblewrap (apt-get install bubblewrap)")
@@ -137,9 +138,9 @@ def attacks(paths: dict[str, Path]) -> dict[str, dict[str, nbformat.NotebookNode
             import sys
 
             import classroom.judge as judge
-            from classroom import wire
+            from classroom import plain_data
 
-            judge._record = lambda call, blocked: ({"value": wire.encode(True)}, True)
+            judge._record = lambda call, blocked: ({"value": plain_data.encode(True)}, True)
             judge.verdicts = lambda: True
             sys.excepthook = lambda *args: None
             for test in ("test_unbroadcast", "test_mul", "test_matmul", "test_exp_log", "test_sum"):
@@ -370,7 +371,7 @@ def test_hidden_tests_sources_and_secrets_stay_out_of_the_feedback(attacked):
     out = attacked["out"]
     feedback = (out / "feedback" / "snoops.md").read_text(encoding="utf-8")
     source = read_source(REPO / "assignments" / f"{A1}.ipynb")
-    hidden = {line.strip() for c in assign.test_cells(source) for line in grade.hidden_code(c).split("\n")
+    hidden = {line.strip() for c in test_cells(source) for line in hidden_code(c).split("\n")
               if len(line.strip()) > 20}
     assert hidden and not [line for line in hidden if line in feedback]
     assert "submitted(" not in feedback and "HiddenTests" not in feedback and TOKEN not in feedback
