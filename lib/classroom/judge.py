@@ -171,7 +171,7 @@ def model_state(module: Any) -> dict:
             "start_dim": int(module.start_dim),
             "end_dim": int(module.end_dim),
         }
-    if kind in ("ReLU", "Sigmoid", "Tanh", "Identity"):
+    if kind in SIMPLE_LAYERS:
         return {"layer": kind}
     raise plain_data.NotPlainData(
         f"an nn.{kind} layer, which the grader does not rebuild"
@@ -180,83 +180,88 @@ def model_state(module: Any) -> dict:
 
 MAX_PARAMETERS = 10_000_000  # a model the grader rebuilds and runs in its own process
 MAX_WIDTH = 8192
+MAX_LAYERS = 1000  # in all, nested Sequentials included
+MAX_DEPTH = 10
+SIMPLE_LAYERS = ("ReLU", "Sigmoid", "Tanh", "Identity")
 
 
-def rebuild(state: Any, depth: int = 0) -> Any:
+def rebuild(state: Any) -> Any:
     """The npgrad module that model_state described, built by the caller's own npgrad.
 
-    At most MAX_PARAMETERS weights, no layer wider than MAX_WIDTH: the grader runs the
-    model in its own process, and a model handed back must not exhaust it.
+    At most MAX_LAYERS layers, MAX_PARAMETERS weights, no layer wider than MAX_WIDTH:
+    the grader runs the model itself, and a model handed back must not exhaust it. The
+    error never quotes the description (a student could put any text in it).
     """
-    if depth == 0:
-        sizes = _weight_shapes(state)
-        if sum(a * b + a for a, b in sizes) > MAX_PARAMETERS or any(
-            max(s) > MAX_WIDTH for s in sizes
-        ):
-            raise SubmissionFailed(
-                f"the model is larger than the grader evaluates ({MAX_PARAMETERS:,} "
-                f"parameters, layers of at most {MAX_WIDTH} units)"
-            )
-    return _rebuild(state, depth)
+    layers = _layers(state)
+    sizes = [s["weight"].shape for s in layers if s.get("layer") == "Linear"
+             and getattr(s.get("weight"), "ndim", 0) == 2]
+    too_big = any(max(s) > MAX_WIDTH for s in sizes)
+    if too_big or sum(a * b + a for a, b in sizes) > MAX_PARAMETERS:
+        raise SubmissionFailed(f"the model is larger than the grader evaluates "
+                               f"({MAX_PARAMETERS:,} parameters, layers of at most "
+                               f"{MAX_WIDTH} units)")
+    return _rebuild(state)
 
 
-def _weight_shapes(state: Any, depth: int = 0) -> list[tuple[int, int]]:
-    if not isinstance(state, dict) or depth > 10:
-        return []
-    if state.get("layer") == "Sequential" and isinstance(state.get("layers"), list):
-        return [
-            s
-            for layer in state["layers"][:1000]
-            for s in _weight_shapes(layer, depth + 1)
-        ]
-    weight = state.get("weight")
-    return (
-        [tuple(weight.shape)]
-        if state.get("layer") == "Linear" and getattr(weight, "ndim", 0) == 2
-        else []
-    )
+def _layers(state: Any) -> list[dict]:
+    """Every layer description in state, walked without recursion, within the bounds."""
+    found, stack = [], [(state, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict) or depth > MAX_DEPTH:
+            raise SubmissionFailed("the model handed back is not a model description "
+                                   f"(nested at most {MAX_DEPTH} deep)")
+        found.append(item)
+        if len(found) > MAX_LAYERS:
+            raise SubmissionFailed(f"the model has more than {MAX_LAYERS} layers")
+        if item.get("layer") == "Sequential":
+            inner = item.get("layers")
+            if not isinstance(inner, list):
+                raise SubmissionFailed("a Sequential without a list of layers")
+            stack += [(layer, depth + 1) for layer in inner[: MAX_LAYERS + 1]]
+    return found
 
 
-def _rebuild(state: Any, depth: int = 0) -> Any:
+def _rebuild(state: dict) -> Any:
+    import npgrad.nn as nn
+
+    kind = state.get("layer")
+    if kind == "Sequential":
+        return nn.Sequential(*[_rebuild(s) for s in state["layers"]])
+    if kind == "Linear":
+        return _linear(state.get("weight"), state.get("bias"))
+    if kind == "Dropout":
+        p = state.get("p", 0.0)
+        if type(p) not in (int, float) or not 0 <= p < 1:
+            raise SubmissionFailed("a Dropout layer whose p is not a number in [0, 1)")
+        return nn.Dropout(float(p))
+    if kind == "Flatten":
+        dims = (state.get("start_dim", 1), state.get("end_dim", -1))
+        if not all(type(d) is int and -8 <= d < 8 for d in dims):
+            raise SubmissionFailed("a Flatten layer whose dims are not small integers")
+        return nn.Flatten(*dims)
+    if kind in SIMPLE_LAYERS:
+        return getattr(nn, kind)()
+    raise SubmissionFailed("a layer the grader does not rebuild (npgrad's Sequential, "
+                           f"Linear, Dropout, Flatten, {', '.join(SIMPLE_LAYERS)} only)")
+
+
+def _linear(weight: Any, bias: Any) -> Any:
     import numpy as np
 
     import npgrad.nn as nn
 
-    if not isinstance(state, dict) or depth > 10:
-        raise SubmissionFailed("the model handed back is not a model description")
-    kind = state.get("layer")
-    if (
-        kind == "Sequential"
-        and isinstance(state.get("layers"), list)
-        and len(state["layers"]) < 1000
-    ):
-        return nn.Sequential(*[_rebuild(s, depth + 1) for s in state["layers"]])
-    if kind == "Linear":
-        weight, bias = state.get("weight"), state.get("bias")
-        if not (
-            isinstance(weight, np.ndarray)
-            and weight.ndim == 2
-            and weight.dtype.kind == "f"
-        ):
-            raise SubmissionFailed("a Linear layer without a 2-D float weight")
-        if bias is not None and not (
-            isinstance(bias, np.ndarray) and bias.shape == weight.shape[:1]
-        ):
-            raise SubmissionFailed(
-                "a Linear layer whose bias does not match its weight"
-            )
-        layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
-        layer.weight.data = weight
-        if bias is not None:
-            layer.bias.data = bias
-        return layer
-    if kind == "Dropout":
-        return nn.Dropout(float(state.get("p", 0.0)))
-    if kind == "Flatten":
-        return nn.Flatten(int(state.get("start_dim", 1)), int(state.get("end_dim", -1)))
-    if kind in ("ReLU", "Sigmoid", "Tanh", "Identity"):
-        return getattr(nn, kind)()
-    raise SubmissionFailed(f"a layer the grader does not rebuild: {str(kind)[:40]}")
+    if not (isinstance(weight, np.ndarray) and weight.ndim == 2
+            and weight.dtype.kind == "f"):
+        raise SubmissionFailed("a Linear layer without a 2-D float weight")
+    if bias is not None and not (isinstance(bias, np.ndarray)
+                                 and bias.shape == weight.shape[:1]):
+        raise SubmissionFailed("a Linear layer whose bias does not match its weight")
+    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+    layer.weight.data = weight
+    if bias is not None:
+        layer.bias.data = bias
+    return layer
 
 
 def apply_and_backward(

@@ -4,25 +4,52 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from classroom.results import AssignmentResult
 
+SAFE_NAME = re.compile(r"[\w@-][\w.@-]{0,99}")
+
 
 def slug(name: str) -> str:
-    """A student's name as a safe file name."""
-    return re.sub(r"[^\w.@-]+", "_", printable(name)).strip(".") or "_"
+    """A student's name as a file name, never another student's.
+
+    A name that is already a safe file name (letters, digits, ``_.@-``, NFC, not ending
+    in a dot) is kept; any other is made safe and given ``~`` and a hash of the name, so
+    that it can match neither a safe name (which holds no ``~``) nor another name.
+    """
+    if SAFE_NAME.fullmatch(name) and not name.endswith(".") and _nfc(name):
+        return name
+    readable = re.sub(r"[^\w.@-]+", "_", printable(name)).strip("._")[:60] or "_"
+    raw = name.encode("utf-8", "surrogatepass")
+    return f"{readable}~{hashlib.sha256(raw).hexdigest()[:16]}"
+
+
+def _nfc(name: str) -> bool:
+    return unicodedata.is_normalized("NFC", name)
 
 
 def printable(name: str) -> str:
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A name from the file system as valid text: undecodable bytes and surrogates shown."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def report_key(name: str) -> str:
+    """The student's key in scores.json: the name, or its printable form and slug."""
+    shown = printable(name)
+    return shown if shown == name else f"{shown} ({slug(name)})"
 
 
 def write_reports(
@@ -55,9 +82,10 @@ def scores_json(results: Sequence[AssignmentResult]) -> dict:
     """{student: {points, max_points, assignments: {name: {status, ..., tests}}}}."""
     report: dict[str, dict] = {}
     for r in results:
-        entry = report.setdefault(
-            printable(r.student), {"points": 0.0, "max_points": 0.0, "assignments": {}}
-        )
+        entry = report.setdefault(report_key(r.student), {
+            "name": r.student, "points": 0.0, "max_points": 0.0,
+            "feedback": f"{slug(r.student)}.md",
+            "assignments": {}})
         entry["points"] += r.points
         entry["max_points"] += r.max_points
         entry["assignments"][r.assignment] = {
@@ -100,7 +128,8 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
+                       newline="") as f:
             f.write(text)
         os.replace(temporary, path)
     except BaseException:

@@ -31,6 +31,7 @@ class AssignmentResult:
     seconds: float = 0.0
     isolation: str = ""
     file: str = ""
+    limits: list[str] = field(default_factory=list)  # in force while it ran
 
     @property
     def points(self) -> float:

@@ -70,7 +70,20 @@ def bound_names(source: str) -> list[str]:
     return names
 
 
+def leave_root() -> None:
+    """As the grader asked (bubblewrap run by root): become the sandbox's account."""
+    run_as = os.environ.pop("CLASSROOM_RUN_AS", "")
+    if run_as:
+        uid, gid = (int(part) for part in run_as.split(":"))
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        if os.getuid() == 0 or os.geteuid() == 0:
+            sys.exit("classroom.runner: could not leave root")
+
+
 def main() -> int:
+    leave_root()
     given = json.loads(sys.stdin.read())
     channel = os.fdopen(
         int(given.get("channel", 3)), "w", buffering=1, encoding="utf-8"

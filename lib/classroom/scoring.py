@@ -10,54 +10,20 @@ raises nothing there.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
 
 from classroom import judge, sandbox, withhold
 from classroom.graded_notebook import graded_notebook, runner_input
-from classroom.markers import grade_id, hidden_code, is_test_cell
+from classroom.markers import grade_id, is_test_cell
 from classroom.results import AssignmentResult, TestResult
 from classroom.submissions import Submission, Unreadable, read_submission
-
-MESSAGE_CHARS = 300  # of an error message, in the feedback
-
-
-class HiddenTests:
-    """One assignment's hidden tests, run by the grader on replayed records."""
-
-    def __init__(self, source: NotebookNode) -> None:
-        setup = [c for c in source.cells if grade_id(c) == "setup"]
-        self.namespace: dict[str, Any] = {"__name__": "__grader__"}
-        with contextlib.redirect_stdout(io.StringIO()):
-            for cell in setup:
-                exec(compile(cell.source, "<setup>", "exec"), self.namespace)
-
-    def verdict(self, cell: NotebookNode, records: Any) -> tuple[bool, str]:
-        """(passed, why not): the cell's hidden region on the sandbox's records."""
-        records = records if isinstance(records, dict) else {}
-        namespace = dict(self.namespace)
-        code = compile(hidden_code(cell), f"<hidden tests of {grade_id(cell)}>", "exec")
-        try:
-            with judge.replaying(records), contextlib.redirect_stdout(io.StringIO()):
-                exec(code, namespace)
-        except Exception as error:
-            return False, error_line(error)
-        return True, ""
-
-
-def error_line(error: BaseException) -> str:
-    """'AssertionError: ...': the exception and its message's first lines, cut."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    text = f"{type(error).__name__}: {' | '.join(lines[:3])}".rstrip(": ")
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
+from classroom.verdicts import HiddenTests, decide_apart
 
 
 @dataclass
@@ -116,50 +82,43 @@ def grade_submission(
     )
     cells = {r["cell"]: r for r in outcome.records if isinstance(r.get("cell"), int)}
     tests = _judged(assignment, nb, cells, outcome, limits)
-    notes = submission.notes + _notes(nb, cells, outcome, limits)
-    result = AssignmentResult(
-        submission.student,
-        assignment.name,
-        outcome.status,
-        tests,
-        notes,
-        round(outcome.seconds, 1),
-        outcome.isolation,
-        submission.path.name,
-    )
+    notes = submission.notes + _notes(nb, cells, outcome, limits) + outcome.notes
+    result = AssignmentResult(submission.student, assignment.name, outcome.status,
+                              tests, notes, round(outcome.seconds, 1), outcome.isolation,
+                              submission.path.name, outcome.limits)
     return result, _with_outputs(nb, cells, tests)
 
 
-def _judged(
-    assignment: Assignment,
-    nb: NotebookNode,
-    cells: dict[int, dict],
-    outcome: sandbox.Outcome,
-    limits: sandbox.Limits,
-) -> list[TestResult]:
+def _judged(assignment: Assignment, nb: NotebookNode, cells: dict[int, dict],
+            outcome: sandbox.Outcome, limits: sandbox.Limits) -> list[TestResult]:
     """Each test cell's result: its hidden tests on what the sandbox recorded."""
-    records = {
-        r["test"]: r.get("probes")
-        for r in cells.values()
-        if isinstance(r.get("test"), str)
-    }
-    tests = []
+    records = {r["test"]: r.get("probes") for r in cells.values()
+               if isinstance(r.get("test"), str)}
+    tests, ran = [], []
     for cell in nb.cells:
         if not is_test_cell(cell):
             continue
         full, gid = float(cell.metadata.nbgrader.points), grade_id(cell)
-        if gid not in records:
-            why = {
-                "timed out": "the notebook reached its time limit "
-                f"({limits.timeout:g} s)",
-                "crashed": f"the notebook crashed ({outcome.detail})",
-            }
-            message = f"not run: {why.get(outcome.status, 'it stopped')}"
-            tests.append(TestResult(gid, 0.0, full, False, message))
-            continue
-        passed, message = assignment.get_hidden_tests().verdict(cell, records[gid])
-        tests.append(TestResult(gid, full if passed else 0.0, full, passed, message))
+        tests.append(TestResult(gid, 0.0, full, False))
+        if gid in records:
+            ran.append((tests[-1], cell))
+        else:
+            tests[-1].message = f"not run: {_why_not_run(outcome, limits)}"
+    pairs = [(cell, records[test.test]) for test, cell in ran]
+    decided = decide_apart(assignment.get_hidden_tests(), pairs, limits.check_seconds,
+                           limits.check_memory_mb) if pairs else []
+    for (test, _), (passed, message) in zip(ran, decided, strict=True):
+        test.passed, test.message = passed, message
+        test.points = test.max_points if passed else 0.0
     return tests
+
+
+def _why_not_run(outcome: sandbox.Outcome, limits: sandbox.Limits) -> str:
+    if outcome.status == "timed out":
+        return f"the notebook reached its time limit ({limits.timeout:g} s)"
+    if outcome.status == "crashed":
+        return f"the notebook crashed ({outcome.detail})"
+    return "it stopped"
 
 
 def _notes(

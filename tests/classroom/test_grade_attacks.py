@@ -19,9 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from classroom import assign, grade, sandbox
+from classroom import assign, grade, markers, sandbox
 from classroom.assign import make_version, read_source
-from classroom.markers import grade_id, hidden_code, test_cells
+from classroom.markers import grade_id, hidden_code
 
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_works(),
                                 reason="needs bubblewrap (apt-get install bubblewrap)")
@@ -371,7 +371,7 @@ def test_hidden_tests_sources_and_secrets_stay_out_of_the_feedback(attacked):
     out = attacked["out"]
     feedback = (out / "feedback" / "snoops.md").read_text(encoding="utf-8")
     source = read_source(REPO / "assignments" / f"{A1}.ipynb")
-    hidden = {line.strip() for c in test_cells(source) for line in hidden_code(c).split("\n")
+    hidden = {line.strip() for c in markers.test_cells(source) for line in hidden_code(c).split("\n")
               if len(line.strip()) > 20}
     assert hidden and not [line for line in hidden if line in feedback]
     assert "submitted(" not in feedback and "HiddenTests" not in feedback and TOKEN not in feedback
