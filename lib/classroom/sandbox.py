@@ -193,10 +193,10 @@ def _bwrap_args(lib_dir: Path, data_dir: Path | None, limits: Limits) -> list[st
     # /tmp first: a Python or data folder under /tmp is then bound over it, not hidden.
     args = ["bwrap", *unshare, "--die-with-parent", "--new-session", "--clearenv",
             "--hostname", "sandbox", "--dev", "/dev",
-            "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
+            "--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
             "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
             "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger",
-            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
             "--dir", "/tmp/work", "--chmod", "1777", "/tmp/work", "--chdir", "/tmp/work"]
     binds = _system_mounts() + ["--ro-bind", str(lib_dir), "/sandbox/lib"]
     if (lib_dir / "npgrad").is_dir():
