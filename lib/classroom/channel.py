@@ -31,7 +31,7 @@ class Reader(threading.Thread):
     def __init__(self, fd: int, cap: int) -> None:
         super().__init__(daemon=True)
         self.fd, self.cap, self.chunks, self.size = fd, cap, [], 0
-        self.deadline = float("inf")
+        self.deadline, self.eof = float("inf"), False
         self.lock = threading.Lock()
         os.set_blocking(fd, False)
         self.start()
@@ -52,6 +52,7 @@ class Reader(threading.Thread):
             chunk = os.read(self.fd, 1 << 16)
         except BlockingIOError:
             return True
+        self.eof = not chunk
         if chunk and self.size < self.cap:
             with self.lock:
                 self.chunks.append(chunk[: self.cap - self.size])
@@ -62,7 +63,7 @@ class Reader(threading.Thread):
         """Wait at most `grace` seconds more for EOF; True if the pipe was closed."""
         self.deadline = time.monotonic() + grace
         self.join(grace + 1)
-        return not self.is_alive()
+        return self.eof
 
     @property
     def data(self) -> bytes:

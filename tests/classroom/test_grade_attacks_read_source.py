@@ -95,7 +95,11 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
         # output record forged past the output cap
         "deep_model": {STANDIN: after(standin, "setup", """
             import classroom.judge as judge
-            from classroom import plain_data
+
+            try:
+                from classroom import plain_data
+            except ImportError:  # its name before issue 26
+                from classroom import wire as plain_data
 
             plain_data.MAX_ITEMS = 10**9
             block = {"layer": "Sequential", "layers": [{"layer": "ReLU"}] * 200}
@@ -159,7 +163,10 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
                         p.data = (p.data - lr * p.grad.data).astype(p.data.dtype)
 
 
-            from classroom import plain_data
+            try:
+                from classroom import plain_data
+            except ImportError:  # its name before issue 26
+                from classroom import wire as plain_data
 
             real_encode = plain_data.encode
 
