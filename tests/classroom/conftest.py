@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import nbformat
 import pytest
 
 from classroom import assign
+from classroom.assign import make_version, read_source
+
+REPO = Path(__file__).resolve().parents[2]
+A1 = "01_backward_rules"
 
 STANDIN = "05_standin"
 
@@ -47,3 +54,25 @@ def standin() -> nbformat.NotebookNode:
     ]
     assign.check(nb, STANDIN)
     return nb
+
+
+@pytest.fixture(scope="session")
+def small_class(tmp_path_factory) -> Path:
+    """A class of six on assignment 1 (right, empty, one mistake, twice over); its folder.
+
+    Its own copy of the assignment is beside it, in ``sources``."""
+    root = tmp_path_factory.mktemp("small_class")
+    (root / "sources").mkdir()
+    (root / "sources" / f"{A1}.ipynb").write_bytes(
+        (REPO / "assignments" / f"{A1}.ipynb").read_bytes())
+    source = read_source(root / "sources" / f"{A1}.ipynb")
+    right, empty = make_version(source, "solutions"), make_version(source, "student")
+    wrong = copy.deepcopy(right)
+    cell = next(c for c in wrong.cells if "return grad * self.b, grad * self.a" in c.source)
+    cell.source = cell.source.replace("grad * self.b, grad * self.a",
+                                      "grad * self.a, grad * self.b")
+    for i, nb in enumerate([right, empty, wrong] * 2):
+        folder = root / "submitted" / f"student{i}"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{A1}.ipynb")
+    return root / "submitted"

@@ -4,37 +4,19 @@ reports as one notebook at a time."""
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from classroom import grade, merge, sandbox
-from classroom.assign import make_version, read_source
 
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_works(),
                                 reason="needs bubblewrap (apt-get install bubblewrap)")
 
 REPO = Path(__file__).resolve().parents[2]
 A1 = "01_backward_rules"
-
-
-def small_class(root: Path) -> Path:
-    """Six students: right, empty and one mistake, twice over."""
-    source = read_source(REPO / "assignments" / f"{A1}.ipynb")
-    right, empty = make_version(source, "solutions"), make_version(source, "student")
-    wrong = copy.deepcopy(right)
-    cell = next(c for c in wrong.cells if "return grad * self.b, grad * self.a" in c.source)
-    cell.source = cell.source.replace("grad * self.b, grad * self.a",
-                                      "grad * self.a, grad * self.b")
-    for i, nb in enumerate([right, empty, wrong] * 2):
-        folder = root / "submitted" / f"student{i}"
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{A1}.ipynb")
-    return root / "submitted"
 
 
 def reports(out: Path) -> dict[str, str]:
@@ -50,13 +32,13 @@ def reports(out: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("parallel")
-    submitted = small_class(root)
+def runs(tmp_path_factory, small_class):
+    root, submitted = tmp_path_factory.mktemp("parallel"), small_class
 
     def run(name: str, *options: str) -> tuple[int, Path]:
         out = root / name
-        code = grade.main([str(submitted), "--assignment", "01", "--out", str(out),
+        code = grade.main([str(submitted), "--source", str(submitted.parent / "sources"),
+                           "--out", str(out),
                            "--timeout", "120", *options])
         return code, out
 
