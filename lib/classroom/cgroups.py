@@ -1,11 +1,12 @@
-"""Per-notebook limits on memory and processes through cgroups v2, where they can be had.
+"""Per-notebook limits on memory and processes through cgroups v2, where they can be
+had.
 
-RLIMIT_AS limits each process, not a notebook: two children of 1.5 GiB pass a 2 GiB limit.
-A cgroup limits them together (``memory.max``, ``memory.swap.max``, ``pids.max``) and kills
-them together (``cgroup.kill``). It needs the unified hierarchy with the memory and pids
-controllers delegated to the grader: root on a cgroup-v2 host, or a systemd user slice
-with delegation. Where that is not so, ``available()`` says why and the grader keeps the
-per-process limits (the report says which were in force).
+RLIMIT_AS limits each process, not a notebook: two children of 1.5 GiB pass a 2 GiB
+limit. A cgroup limits them together (``memory.max``, ``memory.swap.max``, ``pids.max``)
+and kills them together (``cgroup.kill``). It needs the unified hierarchy with the
+memory and pids controllers delegated to the grader: root on a cgroup-v2 host, or a
+systemd user slice with delegation. Where that is not so, ``available()`` says why and
+the grader keeps the per-process limits (the report says which were in force).
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ def _parent() -> tuple[Path | None, str]:
     if not (ROOT / "cgroup.controllers").is_file():
         return None, "no cgroup v2 hierarchy at /sys/fs/cgroup"
     try:
-        line = next(x for x in Path("/proc/self/cgroup").read_text().splitlines()
-                    if x.startswith("0::"))
+        line = next(
+            x
+            for x in Path("/proc/self/cgroup").read_text().splitlines()
+            if x.startswith("0::")
+        )
         own = ROOT / line[3:].lstrip("/")
         wanted = {"memory", "pids"}
         if not wanted <= set((own / "cgroup.controllers").read_text().split()):
@@ -37,7 +41,10 @@ def _parent() -> tuple[Path | None, str]:
         (own / "cgroup.subtree_control").write_text("+memory +pids")
         return own, ""
     except (OSError, StopIteration) as error:
-        return None, f"cgroup v2 not writable ({getattr(error, 'strerror', '') or error})"
+        return (
+            None,
+            f"cgroup v2 not writable ({getattr(error, 'strerror', '') or error})",
+        )
 
 
 def available() -> tuple[bool, str]:
@@ -47,7 +54,7 @@ def available() -> tuple[bool, str]:
 
 
 class NotebookCgroup:
-    """One notebook's cgroup: its limits, the process joining it, and the kill at the end."""
+    """One notebook's cgroup: its limits, joining it, and the kill at the end."""
 
     def __init__(self, memory_mb: int, processes: int) -> None:
         parent, _ = _parent()

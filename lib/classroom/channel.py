@@ -26,7 +26,7 @@ TEXT_FIELDS = {"out": None, "result": 10_000, "evalue": 2_000, "ename": 100}
 
 
 class Reader(threading.Thread):
-    """Drain a pipe into memory, keeping its first `cap` bytes, until EOF or `stop()`."""
+    """Drain a pipe, keeping its first `cap` bytes, until EOF or the deadline."""
 
     def __init__(self, fd: int, cap: int) -> None:
         super().__init__(daemon=True)
@@ -78,7 +78,9 @@ def parse_records(data: bytes, max_output: int) -> tuple[list[dict], list[str]]:
         if not line.strip():
             continue
         if len(line) > LINE_BYTES:
-            dropped.append(f"a record of {len(line) // 2**20} MB (over {LINE_BYTES // 2**20})")
+            dropped.append(
+                f"a record of {len(line) // 2**20} MB (over {LINE_BYTES // 2**20})"
+            )
             continue
         tokens = sum(line.count(c) for c in (b"[", b"{", b",", b":"))
         if tokens > budget[0]:

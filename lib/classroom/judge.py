@@ -193,13 +193,18 @@ def rebuild(state: Any) -> Any:
     error never quotes the description (a student could put any text in it).
     """
     layers = _layers(state)
-    sizes = [s["weight"].shape for s in layers if s.get("layer") == "Linear"
-             and getattr(s.get("weight"), "ndim", 0) == 2]
+    sizes = [
+        s["weight"].shape
+        for s in layers
+        if s.get("layer") == "Linear" and getattr(s.get("weight"), "ndim", 0) == 2
+    ]
     too_big = any(max(s) > MAX_WIDTH for s in sizes)
     if too_big or sum(a * b + a for a, b in sizes) > MAX_PARAMETERS:
-        raise SubmissionFailed(f"the model is larger than the grader evaluates "
-                               f"({MAX_PARAMETERS:,} parameters, layers of at most "
-                               f"{MAX_WIDTH} units)")
+        raise SubmissionFailed(
+            f"the model is larger than the grader evaluates "
+            f"({MAX_PARAMETERS:,} parameters, layers of at most "
+            f"{MAX_WIDTH} units)"
+        )
     return _rebuild(state)
 
 
@@ -209,8 +214,10 @@ def _layers(state: Any) -> list[dict]:
     while stack:
         item, depth = stack.pop()
         if not isinstance(item, dict) or depth > MAX_DEPTH:
-            raise SubmissionFailed("the model handed back is not a model description "
-                                   f"(nested at most {MAX_DEPTH} deep)")
+            raise SubmissionFailed(
+                "the model handed back is not a model description "
+                f"(nested at most {MAX_DEPTH} deep)"
+            )
         found.append(item)
         if len(found) > MAX_LAYERS:
             raise SubmissionFailed(f"the model has more than {MAX_LAYERS} layers")
@@ -242,8 +249,10 @@ def _rebuild(state: dict) -> Any:
         return nn.Flatten(*dims)
     if kind in SIMPLE_LAYERS:
         return getattr(nn, kind)()
-    raise SubmissionFailed("a layer the grader does not rebuild (npgrad's Sequential, "
-                           f"Linear, Dropout, Flatten, {', '.join(SIMPLE_LAYERS)} only)")
+    raise SubmissionFailed(
+        "a layer the grader does not rebuild (npgrad's Sequential, "
+        f"Linear, Dropout, Flatten, {', '.join(SIMPLE_LAYERS)} only)"
+    )
 
 
 def _linear(weight: Any, bias: Any) -> Any:
@@ -251,11 +260,13 @@ def _linear(weight: Any, bias: Any) -> Any:
 
     import npgrad.nn as nn
 
-    if not (isinstance(weight, np.ndarray) and weight.ndim == 2
-            and weight.dtype.kind == "f"):
+    if not (
+        isinstance(weight, np.ndarray) and weight.ndim == 2 and weight.dtype.kind == "f"
+    ):
         raise SubmissionFailed("a Linear layer without a 2-D float weight")
-    if bias is not None and not (isinstance(bias, np.ndarray)
-                                 and bias.shape == weight.shape[:1]):
+    if bias is not None and not (
+        isinstance(bias, np.ndarray) and bias.shape == weight.shape[:1]
+    ):
         raise SubmissionFailed("a Linear layer whose bias does not match its weight")
     layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
     layer.weight.data = weight

@@ -38,8 +38,10 @@ def in_shard(student: str, index: int, count: int) -> bool:
     return int(digest, 16) % count == index
 
 
-def merge(shard_dirs: Sequence[str | Path], out: Path,
-          ) -> tuple[list[AssignmentResult], FoundSubmissions]:
+def merge(
+    shard_dirs: Sequence[str | Path],
+    out: Path,
+) -> tuple[list[AssignmentResult], FoundSubmissions]:
     """Combine the shards' reports under out; the results, and what the shards saw."""
     results, owner, run = [], {}, {"isolation": set(), "unknown": [], "layout": set()}
     for folder in map(Path, shard_dirs):
@@ -49,22 +51,33 @@ def merge(shard_dirs: Sequence[str | Path], out: Path,
             if name in owner:
                 raise ValueError(f"{key} is in two shards: {owner[name]} and {folder}")
             owner[name] = folder
-            results += [_result(name, assignment, row)
-                        for assignment, row in entry["assignments"].items()]
+            results += [
+                _result(name, assignment, row)
+                for assignment, row in entry["assignments"].items()
+            ]
         _copy_runs(folder, out)
         shard_run = report.get("run", {})
         run["isolation"].add(shard_run.get("isolation", ""))
         run["layout"].add(shard_run.get("layout", ""))
-        run["unknown"] += [u for u in shard_run.get("unknown", []) if u not in run["unknown"]]
+        run["unknown"] += [
+            u for u in shard_run.get("unknown", []) if u not in run["unknown"]
+        ]
         run.setdefault("limits", shard_run.get("limits", []))
-    order = {name: i for i, name in enumerate(dict.fromkeys(r.assignment for r in results))}
+    order = {
+        name: i for i, name in enumerate(dict.fromkeys(r.assignment for r in results))
+    }
     results.sort(key=lambda r: (r.student, order[r.assignment]))
     kind = "/".join(sorted(k for k in run["layout"] if k)) or "empty"
-    summary = {**run, "isolation": "/".join(sorted(i for i in run["isolation"] if i)),
-               "layout": kind, "merged": [str(f) for f in shard_dirs]}
+    summary = {
+        **run,
+        "isolation": "/".join(sorted(i for i in run["isolation"] if i)),
+        "layout": kind,
+        "merged": [str(f) for f in shard_dirs],
+    }
     write_reports(results, out, summary)
-    found = FoundSubmissions({(r.student, r.assignment): None for r in results}, kind,
-                             run["unknown"])
+    found = FoundSubmissions(
+        {(r.student, r.assignment): None for r in results}, kind, run["unknown"]
+    )
     return results, found
 
 
@@ -78,15 +91,22 @@ def _read(folder: Path) -> dict:
 
 def _result(name: str, assignment: str, row: dict) -> AssignmentResult:
     tests = [TestResult(**t) for t in row["tests"]]
-    return AssignmentResult(name, assignment, row["status"], tests, row["notes"],
-                            row["seconds"], row["isolation"], row["file"])
+    return AssignmentResult(
+        name,
+        assignment,
+        row["status"],
+        tests,
+        row["notes"],
+        row["seconds"],
+        row["isolation"],
+        row["file"],
+    )
 
 
 def _copy_runs(folder: Path, out: Path) -> None:
     runs = folder / "autograded"
     if runs.is_dir() and runs.resolve() != (out / "autograded").resolve():
         for student in runs.iterdir():
-            shutil.copytree(student, out / "autograded" / student.name, dirs_exist_ok=True)
-
-
-
+            shutil.copytree(
+                student, out / "autograded" / student.name, dirs_exist_ok=True
+            )

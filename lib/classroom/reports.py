@@ -39,7 +39,7 @@ def _nfc(name: str) -> bool:
 
 
 def printable(name: str) -> str:
-    """A name from the file system as valid text: undecodable bytes and surrogates shown."""
+    """A file system name as valid text: undecodable bytes and surrogates shown."""
     try:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:
@@ -82,10 +82,16 @@ def scores_json(results: Sequence[AssignmentResult]) -> dict:
     """{student: {points, max_points, assignments: {name: {status, ..., tests}}}}."""
     report: dict[str, dict] = {}
     for r in results:
-        entry = report.setdefault(report_key(r.student), {
-            "name": r.student, "points": 0.0, "max_points": 0.0,
-            "feedback": f"{slug(r.student)}.md",
-            "assignments": {}})
+        entry = report.setdefault(
+            report_key(r.student),
+            {
+                "name": r.student,
+                "points": 0.0,
+                "max_points": 0.0,
+                "feedback": f"{slug(r.student)}.md",
+                "assignments": {},
+            },
+        )
         entry["points"] += r.points
         entry["max_points"] += r.max_points
         entry["assignments"][r.assignment] = {
@@ -128,8 +134,9 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace",
-                       newline="") as f:
+        with os.fdopen(
+            fd, "w", encoding="utf-8", errors="backslashreplace", newline=""
+        ) as f:
             f.write(text)
         os.replace(temporary, path)
     except BaseException:

@@ -19,7 +19,7 @@ def valid(text: object, limit: int) -> str:
 
 
 def excerpt(text: object, limit: int = 60) -> str:
-    """A short excerpt to quote in feedback: one line, ASCII, escaped, cut to `limit`."""
+    """An excerpt to quote in feedback: one line, ASCII, escaped, cut to `limit`."""
     text = text if isinstance(text, str) else repr(text)
     text = text[: limit * 2].encode("ascii", "backslashreplace").decode("ascii")
     text = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", "\\n"))

@@ -1,23 +1,25 @@
-"""Run one submission isolated: bubblewrap where it can run, else a scrubbed process group.
+"""Run one submission isolated: bubblewrap where it can run, else a scrubbed process
+group.
 
-Bubblewrap (``bwrap``, Debian package ``bubblewrap``) gives the submission new namespaces
-of every kind (``--unshare-all``: no network, its own PID namespace, so nothing it starts
-outlives it and it cannot signal the grader), a root folder that holds only the system's
-programs and libraries, this Python, the data sets (read-only), a copy of npgrad with the
-assignment's reference implementation withheld, mounted over the real one, a small
-private ``/tmp`` and ``/dev/shm``, and ``/proc/sys`` read-only; no instructor source, no
-other submission, no report; a cleared environment; no capabilities.
+Bubblewrap (``bwrap``, Debian package ``bubblewrap``) gives the submission new
+namespaces of every kind (``--unshare-all``: no network, its own PID namespace, so
+nothing it starts outlives it and it cannot signal the grader), a root folder that holds
+only the system's programs and libraries, this Python, the data sets (read-only), a copy
+of npgrad with the assignment's reference implementation withheld, mounted over the real
+one, a small private ``/tmp`` and ``/dev/shm``, and ``/proc/sys`` read-only; no
+instructor source, no other submission, no report; a cleared environment; no
+capabilities.
 
 The notebook never runs as root: a grader running as root starts it as ``SANDBOX_USER``
 (``classroom-sandbox`` if that account exists, else ``nobody``), so that the host's
 kernel settings, root's files and the process limit hold for it too.
 
-Where bwrap cannot run, the fallback is a new process group in a private temporary folder
-with a scrubbed environment (``FALLBACK_GIVES_UP`` says what that loses). Limits, both
-ways: address space, CPU time, processes (RLIMIT_NPROC, counted per user), file size,
-open files, the wall-clock time (the whole process group is killed, and the pipes are
-read no longer than the limit), the output kept; and per notebook as a whole, memory and
-processes through a cgroup where cgroups v2 can be had (``classroom.cgroups``).
+Where bwrap cannot run, the fallback is a new process group in a private temporary
+folder with a scrubbed environment (``FALLBACK_GIVES_UP`` says what that loses). Limits,
+both ways: address space, CPU time, processes (RLIMIT_NPROC, counted per user), file
+size, open files, the wall-clock time (the whole process group is killed, and the pipes
+are read no longer than the limit), the output kept; and per notebook as a whole, memory
+and processes through a cgroup where cgroups v2 can be had (``classroom.cgroups``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import pwd
-import resource
 import shutil
 import signal
 import subprocess
@@ -39,29 +39,23 @@ from pathlib import Path
 
 from classroom import cgroups
 from classroom.channel import CHANNEL_BYTES, STREAM_BYTES, Reader, parse_records
+from classroom.limits import (
+    Limits,
+    drop_privileges,
+    limits_in_force,
+    running_tasks,
+    sandbox_user,
+    set_limits,
+)
 
 # Variables that pin NumPy's and OpenBLAS's kernels (tools/ci/pinned_env.py).
 PINNED = ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-SANDBOX_USERS = ("classroom-sandbox", "nobody")
 PIPE_GRACE = 2.0  # seconds the pipes are read after the notebook's process ended
 FALLBACK_GIVES_UP = (
     "the fallback isolation keeps the limits but not the walls: the notebook sees the "
     "files its account sees (npgrad's own code included), has the network, and a "
     "process it starts in a new session can outlive it"
 )
-
-
-@dataclass
-class Limits:
-    timeout: float = 600.0  # seconds of wall-clock time per notebook
-    memory_mb: int = 2048  # address space (assignment 4's solution runs in 1536)
-    processes: int = 64  # more than the sandbox's account already runs
-    file_mb: int = 64  # largest file the submission may write
-    tmp_mb: int = 256  # its /tmp (bubblewrap)
-    shm_mb: int = 64  # its /dev/shm (bubblewrap)
-    max_output: int = 1_000_000  # characters of printed output kept per notebook
-    check_seconds: float = 300.0  # the grader's checks of one notebook (a child process)
-    check_memory_mb: int = 2048  # their memory, beyond what the grader maps
 
 
 @dataclass
@@ -76,36 +70,17 @@ class Outcome:
     limits: list[str] = field(default_factory=list)
 
 
-def sandbox_user() -> tuple[int, int, str] | None:
-    """(uid, gid, name) the notebook runs as when the grader is root; None otherwise."""
-    if os.geteuid() != 0:
-        return None
-    for name in SANDBOX_USERS:
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        if entry.pw_uid != 0:
-            return entry.pw_uid, entry.pw_gid, name
-    raise RuntimeError("grading as root needs an unprivileged account for the notebooks: "
-                       "useradd --system classroom-sandbox, or grade as an ordinary user")
-
-
-def _drop_privileges(user: tuple[int, int, str] | None) -> None:
-    if user is not None:
-        os.setgroups([])
-        os.setgid(user[1])
-        os.setuid(user[0])
-
-
 @functools.cache
 def bwrap_works() -> bool:
     """Whether bubblewrap can make the sandbox here (installed, namespaces allowed)."""
     if not shutil.which("bwrap"):
         return False
     try:
-        run = subprocess.run(_bwrap_args(Path("/"), None, Limits()) + ["true"],
-                             capture_output=True, timeout=30)
+        run = subprocess.run(
+            _bwrap_args(Path("/"), None, Limits()) + ["true"],
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return run.returncode == 0
@@ -122,36 +97,48 @@ def fallback_problem() -> str:
         return ""
     probe = [sys.executable, "-c", "import json, numpy"]
     try:
-        run = subprocess.run(probe, capture_output=True, timeout=60, cwd="/",
-                             preexec_fn=lambda: _drop_privileges(user))
+        run = subprocess.run(
+            probe,
+            capture_output=True,
+            timeout=60,
+            cwd="/",
+            preexec_fn=lambda: drop_privileges(user),
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         run = None
         why = str(error)
     if run is not None and run.returncode == 0:
         return ""
     why = why if run is None else run.stderr.decode(errors="replace").strip()[-200:]
-    return (f"grading as root, the fallback runs notebooks as {user[2]}, who cannot run "
-            f"{sys.executable} ({why}): install bubblewrap, grade as an ordinary user, "
-            "or make this Python readable by all")
+    return (
+        f"grading as root, the fallback runs notebooks as {user[2]}, who cannot run "
+        f"{sys.executable} ({why}): install bubblewrap, grade as an ordinary user, "
+        "or make this Python readable by all"
+    )
 
 
 def choose_isolation(requested: str = "auto", warn=None) -> str:
     """'bubblewrap' or 'fallback'; RuntimeError if the one required cannot run.
 
-    ``auto`` falling back says so through ``warn`` (stderr by default): what it gives up.
+    ``auto`` falling back says so through ``warn`` (stderr by default): what it gives
+    up.
     """
     if requested != "fallback" and bwrap_works():
         return "bubblewrap"
     if requested == "bubblewrap":
-        raise RuntimeError("bubblewrap cannot run here: install it (apt-get install "
-                           "bubblewrap) and allow user namespaces, or pass --isolation "
-                           "fallback")
+        raise RuntimeError(
+            "bubblewrap cannot run here: install it (apt-get install "
+            "bubblewrap) and allow user namespaces, or pass --isolation "
+            "fallback"
+        )
     if fallback_problem():
         raise RuntimeError(fallback_problem())
     if requested == "auto":
         warn = warn or (lambda text: print(text, file=sys.stderr))
-        warn(f"warning: bubblewrap cannot run here, so {FALLBACK_GIVES_UP} "
-             "(apt-get install bubblewrap, allow user namespaces)")
+        warn(
+            f"warning: bubblewrap cannot run here, so {FALLBACK_GIVES_UP} "
+            "(apt-get install bubblewrap, allow user namespaces)"
+        )
     return "fallback"
 
 
@@ -185,19 +172,60 @@ def npgrad_locations() -> list[Path]:
 def _bwrap_args(lib_dir: Path, data_dir: Path | None, limits: Limits) -> list[str]:
     user = sandbox_user()
     if user:  # no user namespace: the runner leaves root for the sandbox's account
-        unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                   "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
-                   "--cap-add", "CAP_SETGID"]
+        unshare = [
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+        ]
     else:
         unshare = ["--unshare-all", "--cap-drop", "ALL"]
     # /tmp first: a Python or data folder under /tmp is then bound over it, not hidden.
-    args = ["bwrap", *unshare, "--die-with-parent", "--new-session", "--clearenv",
-            "--hostname", "sandbox", "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
-            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
-            "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger",
-            "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
-            "--dir", "/tmp/work", "--chmod", "1777", "/tmp/work", "--chdir", "/tmp/work"]
+    args = [
+        "bwrap",
+        *unshare,
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--hostname",
+        "sandbox",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(limits.shm_mb * 2**20),
+        "--tmpfs",
+        "/dev/shm",
+        "--proc",
+        "/proc",
+        "--ro-bind",
+        "/proc/sys",
+        "/proc/sys",
+        "--ro-bind-try",
+        "/proc/sysrq-trigger",
+        "/proc/sysrq-trigger",
+        "--perms",
+        "1777",
+        "--size",
+        str(limits.tmp_mb * 2**20),
+        "--tmpfs",
+        "/tmp",
+        "--dir",
+        "/tmp/work",
+        "--chmod",
+        "1777",
+        "/tmp/work",
+        "--chdir",
+        "/tmp/work",
+    ]
     binds = _system_mounts() + ["--ro-bind", str(lib_dir), "/sandbox/lib"]
     if (lib_dir / "npgrad").is_dir():
         for real in npgrad_locations():
@@ -216,7 +244,7 @@ def _bwrap_args(lib_dir: Path, data_dir: Path | None, limits: Limits) -> list[st
 
 
 def _open_parents(binds: list[str]) -> list[str]:
-    """bwrap makes the folders above a mount point 0700; the sandbox's account must pass."""
+    """bwrap makes folders above a mount point 0700; the sandbox's account must pass."""
     targets = [binds[i + 2] for i, arg in enumerate(binds) if arg == "--ro-bind"]
     parents = {str(p) for t in targets for p in Path(t).parents if str(p) != "/"}
     tops = {"/tmp", "/usr", "/bin", "/lib", "/lib64", "/sbin", "/proc", "/dev"}
@@ -227,70 +255,41 @@ def _open_parents(binds: list[str]) -> list[str]:
 
 
 def _environment(lib: str, home: str, data: str) -> dict[str, str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "PYTHONPATH": lib,
-           "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-           "NPGRAD_DATA": data, "TMPDIR": home}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "PYTHONPATH": lib,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "NPGRAD_DATA": data,
+        "TMPDIR": home,
+    }
     env.update({key: os.environ[key] for key in PINNED if key in os.environ})
     return env
 
 
-def running_tasks(uid: int) -> int:
-    """Processes and threads `uid` runs now (RLIMIT_NPROC counts them all)."""
-    count = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    count += len(os.listdir(entry / "task"))
-            except OSError:
-                pass
-    return count
-
-
-def _limit(limits: Limits, tasks: int) -> None:
-    """In the child, before exec: the limits (processes: `tasks` + `processes`)."""
-    mb = 2**20
-    for which, value in ((resource.RLIMIT_AS, limits.memory_mb * mb),
-                         (resource.RLIMIT_CPU, int(limits.timeout) + 5),
-                         (resource.RLIMIT_NPROC, tasks + limits.processes),
-                         (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_FSIZE, limits.file_mb * mb),
-                         (resource.RLIMIT_NOFILE, 256)):
-        soft, hard = resource.getrlimit(which)
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (value, value))
-
-
-def limits_in_force(limits: Limits, isolation: str, user, cgroup: bool,
-                    no_cgroup: str) -> list[str]:
-    """What the report says of the limits that held for a notebook."""
-    who = f"uid {user[0]} ({user[2]})" if user else f"uid {os.getuid()}"
-    said = [f"runs as {who}", f"wall time {limits.timeout:g} s (process group killed)",
-            f"address space {limits.memory_mb} MiB per process",
-            f"CPU time {int(limits.timeout) + 5} s per process",
-            f"{limits.processes} processes more than {who} runs",
-            f"files of at most {limits.file_mb} MiB",
-            f"printed output {limits.max_output} characters"]
-    if isolation == "bubblewrap":
-        said += [f"/tmp {limits.tmp_mb} MiB", f"/dev/shm {limits.shm_mb} MiB",
-                 "/proc/sys read-only"]
-    if cgroup:
-        said.append(f"cgroup: memory.max {limits.memory_mb} MiB for the whole "
-                    f"notebook, pids.max {limits.processes}")
-    else:
-        said.append(f"no per-notebook memory or process limit ({no_cgroup})")
-    return said
-
-
-def run(runner_input: dict, lib_dir: Path, limits: Limits, isolation: str,
-        data_dir: Path | None = None) -> Outcome:
+def run(
+    runner_input: dict,
+    lib_dir: Path,
+    limits: Limits,
+    isolation: str,
+    data_dir: Path | None = None,
+) -> Outcome:
     """Run classroom.runner on its input, isolated: what it handed back and why."""
     start, user = time.monotonic(), sandbox_user()
     tasks = running_tasks(user[0] if user else os.getuid())
     has_cgroup, no_cgroup = cgroups.available()
-    cgroup = cgroups.NotebookCgroup(limits.memory_mb, limits.processes) if has_cgroup else None
+    cgroup = (
+        cgroups.NotebookCgroup(limits.memory_mb, limits.processes)
+        if has_cgroup
+        else None
+    )
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryDirectory(prefix="classroom-run-") as private:
         os.chmod(private, 0o700)
@@ -301,17 +300,27 @@ def run(runner_input: dict, lib_dir: Path, limits: Limits, isolation: str,
         def in_child() -> None:
             if cgroup:
                 cgroup.join()
-            _limit(limits, tasks)
+            set_limits(limits, tasks)
             if isolation != "bubblewrap":  # bwrap's runner leaves root by itself
-                _drop_privileges(user)
+                drop_privileges(user)
 
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, pass_fds=(write_fd,), env=env,
-                                   cwd=private, start_new_session=True, preexec_fn=in_child)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_fd,),
+            env=env,
+            cwd=private,
+            start_new_session=True,
+            preexec_fn=in_child,
+        )
         os.close(write_fd)
-        readers = {"channel": Reader(read_fd, CHANNEL_BYTES),
-                   "stdout": Reader(_detach(process.stdout), STREAM_BYTES),
-                   "stderr": Reader(_detach(process.stderr), STREAM_BYTES)}
+        readers = {
+            "channel": Reader(read_fd, CHANNEL_BYTES),
+            "stdout": Reader(_detach(process.stdout), STREAM_BYTES),
+            "stderr": Reader(_detach(process.stderr), STREAM_BYTES),
+        }
         _feed(process, {**runner_input, "channel": write_fd})
         status, detail = _wait(process, limits.timeout)
         notes = _end(process, cgroup, readers, limits)
@@ -322,12 +331,21 @@ def run(runner_input: dict, lib_dir: Path, limits: Limits, isolation: str,
         detail = detail or "the notebook ended before the grader's last cell"
     stderr = readers["stderr"].data[-2000:].decode("utf-8", "backslashreplace")
     said = limits_in_force(limits, isolation, user, cgroup is not None, no_cgroup)
-    return Outcome(status, records, time.monotonic() - start, isolation, detail, stderr,
-                   notes, said)
+    return Outcome(
+        status,
+        records,
+        time.monotonic() - start,
+        isolation,
+        detail,
+        stderr,
+        notes,
+        said,
+    )
 
 
-def _command(lib_dir: Path, data_dir: Path | None, limits: Limits, isolation: str,
-             private: str) -> tuple[list[str], dict]:
+def _command(
+    lib_dir: Path, data_dir: Path | None, limits: Limits, isolation: str, private: str
+) -> tuple[list[str], dict]:
     runner = [sys.executable, "-m", "classroom.runner"]
     if isolation == "bubblewrap":
         return _bwrap_args(lib_dir, data_dir, limits) + runner, {}
@@ -351,8 +369,10 @@ def _end(process: subprocess.Popen, cgroup, readers: dict, limits: Limits) -> li
         cgroup.kill()
     held = [name for name, reader in readers.items() if not reader.finish(PIPE_GRACE)]
     if held:
-        notes.append("a process the notebook started outlived it and held its output "
-                     "open; the grader stopped reading it")
+        notes.append(
+            "a process the notebook started outlived it and held its output "
+            "open; the grader stopped reading it"
+        )
     return notes
 
 

@@ -83,17 +83,33 @@ def grade_submission(
     cells = {r["cell"]: r for r in outcome.records if isinstance(r.get("cell"), int)}
     tests = _judged(assignment, nb, cells, outcome, limits)
     notes = submission.notes + _notes(nb, cells, outcome, limits) + outcome.notes
-    result = AssignmentResult(submission.student, assignment.name, outcome.status,
-                              tests, notes, round(outcome.seconds, 1), outcome.isolation,
-                              submission.path.name, outcome.limits)
+    result = AssignmentResult(
+        submission.student,
+        assignment.name,
+        outcome.status,
+        tests,
+        notes,
+        round(outcome.seconds, 1),
+        outcome.isolation,
+        submission.path.name,
+        outcome.limits,
+    )
     return result, _with_outputs(nb, cells, tests)
 
 
-def _judged(assignment: Assignment, nb: NotebookNode, cells: dict[int, dict],
-            outcome: sandbox.Outcome, limits: sandbox.Limits) -> list[TestResult]:
+def _judged(
+    assignment: Assignment,
+    nb: NotebookNode,
+    cells: dict[int, dict],
+    outcome: sandbox.Outcome,
+    limits: sandbox.Limits,
+) -> list[TestResult]:
     """Each test cell's result: its hidden tests on what the sandbox recorded."""
-    records = {r["test"]: r.get("probes") for r in cells.values()
-               if isinstance(r.get("test"), str)}
+    records = {
+        r["test"]: r.get("probes")
+        for r in cells.values()
+        if isinstance(r.get("test"), str)
+    }
     tests, ran = [], []
     for cell in nb.cells:
         if not is_test_cell(cell):
@@ -105,8 +121,16 @@ def _judged(assignment: Assignment, nb: NotebookNode, cells: dict[int, dict],
         else:
             tests[-1].message = f"not run: {_why_not_run(outcome, limits)}"
     pairs = [(cell, records[test.test]) for test, cell in ran]
-    decided = decide_apart(assignment.get_hidden_tests(), pairs, limits.check_seconds,
-                           limits.check_memory_mb) if pairs else []
+    decided = (
+        decide_apart(
+            assignment.get_hidden_tests(),
+            pairs,
+            limits.check_seconds,
+            limits.check_memory_mb,
+        )
+        if pairs
+        else []
+    )
     for (test, _), (passed, message) in zip(ran, decided, strict=True):
         test.passed, test.message = passed, message
         test.points = test.max_points if passed else 0.0

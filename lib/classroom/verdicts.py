@@ -76,15 +76,20 @@ def feedback_message(error: BaseException, hidden_source: str = "") -> str:
         if line.strip():
             lines.append(line.strip())
     text = " | ".join(lines[:3])
-    secret = [line.strip() for line in hidden_source.splitlines()
-              if len(line.strip()) >= 16]
+    secret = [
+        line.strip() for line in hidden_source.splitlines() if len(line.strip()) >= 16
+    ]
     if any(line in text for line in secret):
         text = "(its message quoted the test, so it is not shown)"
     return excerpt(f"{name}: {text}".rstrip(": "), MESSAGE_CHARS)
 
 
-def decide_apart(hidden: HiddenTests, cells: Sequence[tuple[NotebookNode, Any]],
-                 seconds: float, memory_mb: int) -> list[tuple[bool, str]]:
+def decide_apart(
+    hidden: HiddenTests,
+    cells: Sequence[tuple[NotebookNode, Any]],
+    seconds: float,
+    memory_mb: int,
+) -> list[tuple[bool, str]]:
     """Each cell's verdict on its records, decided in a child process with limits.
 
     If the child runs out of time or memory, or dies, every cell fails with the reason.
@@ -112,11 +117,13 @@ def decide_apart(hidden: HiddenTests, cells: Sequence[tuple[NotebookNode, Any]],
     except (ValueError, TypeError, UnicodeDecodeError):
         pass
     why = {None: f"took longer than {seconds:g} s"}.get(status, f"failed ({status})")
-    return [(False, f"the grader's check of what your code returned {why}")] * len(cells)
+    return [(False, f"the grader's check of what your code returned {why}")] * len(
+        cells
+    )
 
 
 def _limit_child(seconds: float, memory_mb: int) -> None:
-    """Limits for the checks: CPU time, and memory beyond what the grader already maps."""
+    """Limits for the checks: CPU time, and memory beyond what the grader maps."""
     with open("/proc/self/statm") as f:
         mapped = int(f.read().split()[0]) * resource.getpagesize()
     memory = mapped + memory_mb * 2**20
@@ -124,13 +131,15 @@ def _limit_child(seconds: float, memory_mb: int) -> None:
     if hard == resource.RLIM_INFINITY or memory < hard:
         resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
     cpu = int(seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+    resource.setrlimit(
+        resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1])
+    )
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(cpu + 1)
 
 
 def _wait_child(pid: int, seconds: float) -> int | str | None:
-    """The child's exit status (0: fine), 'killed by ...', or None if it ran out of time."""
+    """The child's exit status (0: fine), 'killed by ...', or None if out of time."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
