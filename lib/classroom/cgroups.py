@@ -64,7 +64,8 @@ class NotebookCgroup:
         if (self.path / "memory.swap.max").exists():
             (self.path / "memory.swap.max").write_text("0")
         (self.path / "pids.max").write_text(str(processes))
-        self.procs = os.open(self.path / "cgroup.procs", os.O_WRONLY)
+        # opened now, written by the child: O_CREAT is a no-op on cgroupfs
+        self.procs = os.open(self.path / "cgroup.procs", os.O_WRONLY | os.O_CREAT)
 
     def join(self) -> None:
         """In the child, before exec: move this process into the cgroup."""
@@ -77,8 +78,9 @@ class NotebookCgroup:
         try:
             if kill.exists():
                 kill.write_text("1")
-            for pid in (self.path / "cgroup.procs").read_text().split():
-                os.kill(int(pid), signal.SIGKILL)
+            for pid in map(int, (self.path / "cgroup.procs").read_text().split()):
+                if pid > 1:  # never 0 or 1: os.kill(0) is our own process group
+                    os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
         for _ in range(50):

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from classroom import grade, judge, plain_data, reports, sandbox, submissions, withhold
+from classroom import cgroups, grade, judge, plain_data, reports, sandbox, submissions, withhold
 from classroom.assign import make_version, read_source
 from npgrad import nn
 
@@ -268,3 +268,27 @@ def test_the_fallback_isolation_grades_the_same_and_says_so(tmp_path):
     assert code == 0 and report["run"]["isolation"] == "fallback"
     entries = {who: report["students"][who]["assignments"][NAMES[0]] for who in ("right", "stubs")}
     assert [(e["points"], e["isolation"]) for e in entries.values()] == [(10, "fallback"), (0, "fallback")]
+
+
+def test_a_notebooks_cgroup_gets_its_limits_and_is_removed(tmp_path, monkeypatch):
+    """The cgroup v2 file protocol, on a folder that stands in for /sys/fs/cgroup."""
+    line = Path("/proc/self/cgroup").read_text().split("0::", 1)[1].split("\n")[0]
+    own = tmp_path / line.strip().lstrip("/")
+    own.mkdir(parents=True, exist_ok=True)
+    for root in {tmp_path, own}:
+        (root / "cgroup.controllers").write_text("cpu memory pids\n")
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)
+    cgroups._parent.cache_clear()
+    try:
+        assert cgroups.available() == (True, "")
+        assert (own / "cgroup.subtree_control").read_text() == "+memory +pids"
+        cgroup = cgroups.NotebookCgroup(memory_mb=512, processes=32)
+        limits = {name: (cgroup.path / name).read_text() for name in ("memory.max", "pids.max")}
+        assert limits == {"memory.max": str(512 * 2**20), "pids.max": "32"}
+        (cgroup.path / "cgroup.procs").unlink()
+        (cgroup.path / "memory.max").unlink()
+        (cgroup.path / "pids.max").unlink()
+        cgroup.kill()
+        assert not cgroup.path.exists()
+    finally:
+        cgroups._parent.cache_clear()
