@@ -1,18 +1,15 @@
-"""Student, solutions and instructor versions of the assignment notebooks, from one source.
+"""Student, solutions and instructor versions of the assignment notebooks, from one
+source.
 
-A source notebook (``assignments/*.ipynb``) is the instructor's: it holds the solutions and
-the hidden tests, marked the way nbgrader marks them, so nbgrader can take it as it is:
-
-- a *solution cell* (``metadata.nbgrader.solution: true``) holds one or more regions
-  between ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
-- a *test cell* (``grade: true, solution: false, locked: true, points: N``) may end its
-  checks with a region between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
-- a *locked cell* (``locked: true``) is one the grader restores from the source.
+A source notebook (``assignments/*.ipynb``) is the instructor's: it holds the solutions
+and the hidden tests, marked the way nbgrader marks them (``classroom.markers``), so
+nbgrader can take it as it is.
 
 The versions, each a function of the source alone:
 
 - ``student``: every solution region becomes a stub that raises NotImplementedError (a
-  function keeps its ``def`` line and docstring), hidden tests are removed, outputs cleared;
+  function keeps its ``def`` line and docstring), hidden tests are removed, outputs
+  cleared;
 - ``solutions``: the solutions without the markers, hidden tests removed, outputs kept
   (to hand out after the deadline: the hidden tests stay reusable);
 - ``instructor``: the source itself, checked (solutions and hidden tests, markers kept).
@@ -35,15 +32,24 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+from classroom.markers import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    find_regions,
+    grade_id,
+    is_test_cell,
+    nbgrader,
+    test_cells,
+)
+
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 DEF = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
 
 
 class AssignmentFormatError(ValueError):
-    """A source notebook breaks the conventions above; the message lists every problem."""
+    """A source notebook breaks the conventions; the message lists every problem."""
 
 
 @dataclass(frozen=True)
@@ -57,72 +63,23 @@ class Version:
 
 
 VERSIONS = {
-    "student": Version(solutions=False, hidden_tests=False, markers=False, outputs=False),
-    "solutions": Version(solutions=True, hidden_tests=False, markers=False, outputs=True),
-    "instructor": Version(solutions=True, hidden_tests=True, markers=True, outputs=True),
+    "student": Version(
+        solutions=False, hidden_tests=False, markers=False, outputs=False
+    ),
+    "solutions": Version(
+        solutions=True, hidden_tests=False, markers=False, outputs=True
+    ),
+    "instructor": Version(
+        solutions=True, hidden_tests=True, markers=True, outputs=True
+    ),
 }
 
 
-# ---------------------------------------------------------------- nbgrader cell metadata
-
-
-def nbgrader(cell: NotebookNode) -> dict:
-    """The cell's nbgrader metadata ({} for an ordinary cell)."""
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    return nbgrader(cell).get("grade_id")
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    """An autograded test cell: graded, not a solution."""
-    meta = nbgrader(cell)
-    return bool(meta.get("grade")) and not meta.get("solution")
-
-
-def is_solution_cell(cell: NotebookNode) -> bool:
-    return bool(nbgrader(cell).get("solution"))
-
-
-def is_locked(cell: NotebookNode) -> bool:
-    return bool(nbgrader(cell).get("locked"))
-
-
-def points(cell: NotebookNode) -> float:
-    return float(nbgrader(cell).get("points", 0))
-
-
-def test_cells(nb: NotebookNode) -> list[NotebookNode]:
-    return [cell for cell in nb.cells if is_test_cell(cell)]
-
-
-# ---------------------------------------------------------------- regions
-
-
-def find_regions(lines: Sequence[str], begin: str, end: str) -> list[tuple[int, int]]:
-    """(begin, end) line indices of each region; raises ValueError if the markers do not pair up."""
-    regions, start = [], None
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if text == begin:
-            if start is not None:
-                raise ValueError(f"line {i + 1}: {begin!r} inside a region opened on line {start + 1}")
-            start = i
-        elif text == end:
-            if start is None:
-                raise ValueError(f"line {i + 1}: {end!r} without a {begin!r} before it")
-            regions.append((start, i))
-            start = None
-        elif any(marker in line for marker in (begin, end)):
-            raise ValueError(f"line {i + 1}: a marker must stand alone on its line: {line.strip()!r}")
-    if start is not None:
-        raise ValueError(f"line {start + 1}: {begin!r} is never closed by {end!r}")
-    return regions
+# ---------------------------------------------------------------- stubs
 
 
 def enclosing_name(lines: Sequence[str], index: int) -> str | None:
-    """The qualified name of the def (or class) that line `index` sits in: 'Mul.backward'."""
+    """The qualified name of the def (or class) holding line `index`: 'Mul.backward'."""
     names, limit = [], len(_indent(lines[index]))
     for line in reversed(lines[:index]):
         match = DEF.match(line)
@@ -137,14 +94,21 @@ def _indent(line: str) -> str:
 
 
 def stub(lines: Sequence[str], begin: int) -> list[str]:
-    """What replaces a solution region: nbgrader's stub, naming the function to write."""
+    """What replaces a solution region: nbgrader's stub, naming the function."""
     indent, name = _indent(lines[begin]), enclosing_name(lines, begin)
-    message = f"{name}: replace this line with your code" if name else "replace this line with your code"
-    return [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("{message}")']
+    message = (
+        f"{name}: replace this line with your code"
+        if name
+        else "replace this line with your code"
+    )
+    return [
+        f"{indent}# YOUR CODE HERE",
+        f'{indent}raise NotImplementedError("{message}")',
+    ]
 
 
 def _rewrite(source: str, begin: str, end: str, replace) -> str:
-    """Each region (markers included) replaced by replace(lines, begin_index, end_index)."""
+    """Each region (markers included) replaced by replace(lines, begin, end)."""
     lines = source.split("\n")
     for start, stop in reversed(find_regions(lines, begin, end)):
         lines[start : stop + 1] = replace(lines, start, stop)
@@ -152,24 +116,22 @@ def _rewrite(source: str, begin: str, end: str, replace) -> str:
 
 
 def without_hidden_tests(source: str) -> str:
-    """The source with every hidden-test region removed, trailing blank lines dropped."""
+    """The source without its hidden-test regions, trailing blank lines dropped."""
     return _rewrite(source, BEGIN_HIDDEN, END_HIDDEN, lambda lines, a, b: []).rstrip()
 
 
 def with_stubs(source: str) -> str:
     """The source with every solution region replaced by a stub."""
-    return _rewrite(source, BEGIN_SOLUTION, END_SOLUTION, lambda lines, a, b: stub(lines, a))
+    return _rewrite(
+        source, BEGIN_SOLUTION, END_SOLUTION, lambda lines, a, b: stub(lines, a)
+    )
 
 
 def without_markers(source: str) -> str:
     """The solution regions kept, their marker lines dropped."""
-    return _rewrite(source, BEGIN_SOLUTION, END_SOLUTION, lambda lines, a, b: lines[a + 1 : b])
-
-
-def region_lines(source: str, begin: str, end: str) -> list[str]:
-    """Every line strictly inside the regions: what a student must never see."""
-    lines = source.split("\n")
-    return [line for a, b in find_regions(lines, begin, end) for line in lines[a + 1 : b]]
+    return _rewrite(
+        source, BEGIN_SOLUTION, END_SOLUTION, lambda lines, a, b: lines[a + 1 : b]
+    )
 
 
 # ---------------------------------------------------------------- checking a source
@@ -204,7 +166,9 @@ def _cell_problems(cell: NotebookNode, seen: set[str]) -> list[str]:
     return found
 
 
-def _metadata_problems(cell: NotebookNode, meta: dict, has_solution: bool, seen: set[str]) -> list[str]:
+def _metadata_problems(
+    cell: NotebookNode, meta: dict, has_solution: bool, seen: set[str]
+) -> list[str]:
     found, gid = [], meta.get("grade_id")
     if meta.get("schema_version") != 3:
         found.append("nbgrader schema_version must be 3")
@@ -216,7 +180,9 @@ def _metadata_problems(cell: NotebookNode, meta: dict, has_solution: bool, seen:
     if meta.get("solution") and not has_solution:
         found.append(f"a solution cell needs a {BEGIN_SOLUTION!r} region")
     if meta.get("solution") and meta.get("grade"):
-        found.append("manually graded answer cells (solution and grade) are not supported")
+        found.append(
+            "manually graded answer cells (solution and grade) are not supported"
+        )
     if is_test_cell(cell):
         if cell.cell_type != "code" or not meta.get("locked"):
             found.append("a test cell must be a locked code cell")
@@ -274,7 +240,7 @@ def read_source(path: str | Path) -> NotebookNode:
 
 
 def render(nb: NotebookNode) -> str:
-    """The file text nbformat writes, so a generated copy can be compared byte for byte."""
+    """The text nbformat writes, so that a copy can be compared byte for byte."""
     text = nbformat.writes(nb)
     return text if text.endswith("\n") else text + "\n"
 
@@ -283,27 +249,38 @@ def generate(source_dir: str | Path, out_dir: str | Path, version: str) -> list[
     """Write one version of every source notebook into out_dir; the paths written."""
     out = Path(out_dir)
     if out.resolve() == Path(source_dir).resolve():
-        raise ValueError(f"the output folder {out} is the source folder: that would overwrite the sources")
+        raise ValueError(
+            f"the output folder {out} is the source folder: "
+            "that would overwrite the sources"
+        )
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in source_notebooks(source_dir):
         target = out / path.name
-        target.write_text(render(make_version(read_source(path), version)), encoding="utf-8")
+        target.write_text(
+            render(make_version(read_source(path), version)), encoding="utf-8"
+        )
         written.append(target)
     return written
 
 
 def stale(source_dir: str | Path, out_dir: str | Path, version: str) -> list[str]:
-    """Why out_dir does not hold exactly the current `version` of the sources ([] if it does)."""
+    """Why out_dir does not hold exactly the current `version` ([] if it does)."""
     out, reasons = Path(out_dir), []
     expected = {path.name: path for path in source_notebooks(source_dir)}
     for name, path in expected.items():
         target = out / name
         if not target.exists():
             reasons.append(f"{target} is missing")
-        elif target.read_text(encoding="utf-8") != render(make_version(read_source(path), version)):
+        elif target.read_text(encoding="utf-8") != render(
+            make_version(read_source(path), version)
+        ):
             reasons.append(f"{target} differs from the {version} version of {path}")
-    reasons += [f"{p} has no source notebook" for p in sorted(out.glob("*.ipynb")) if p.name not in expected]
+    reasons += [
+        f"{p} has no source notebook"
+        for p in sorted(out.glob("*.ipynb"))
+        if p.name not in expected
+    ]
     return reasons
 
 
@@ -312,35 +289,58 @@ def stale(source_dir: str | Path, out_dir: str | Path, version: str) -> list[str
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m classroom.assign SOURCE_DIR OUT_DIR [--only VERSION] [--check]`."""
-    parser = argparse.ArgumentParser(prog="python -m classroom.assign", description=__doc__.split("\n")[0])
-    parser.add_argument("source_dir", help="folder of source (instructor) notebooks, e.g. assignments")
-    parser.add_argument("out_dir", help="where to write the versions, e.g. _build/assignments")
-    parser.add_argument("--only", choices=sorted(VERSIONS),
-                        help="write only this version, straight into OUT_DIR (default: all, in subfolders)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if OUT_DIR is stale")
+    parser = argparse.ArgumentParser(
+        prog="python -m classroom.assign", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "source_dir", help="folder of source (instructor) notebooks, e.g. assignments"
+    )
+    parser.add_argument(
+        "out_dir", help="where to write the versions, e.g. _build/assignments"
+    )
+    parser.add_argument(
+        "--only",
+        choices=sorted(VERSIONS),
+        help="write only this version, straight into OUT_DIR "
+        "(default: all, in subfolders)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if OUT_DIR is stale"
+    )
     args = parser.parse_args(argv)
     if Path(args.out_dir).resolve() == Path(args.source_dir).resolve():
-        print("error: OUT_DIR is SOURCE_DIR; write the versions somewhere else", file=sys.stderr)
+        print(
+            "error: OUT_DIR is SOURCE_DIR; write the versions somewhere else",
+            file=sys.stderr,
+        )
         return 2
-    jobs = [(args.only, Path(args.out_dir))] if args.only else [
-        (name, Path(args.out_dir) / name) for name in VERSIONS
-    ]
+    versions = (
+        [(args.only, Path(args.out_dir))]
+        if args.only
+        else [(name, Path(args.out_dir) / name) for name in VERSIONS]
+    )
     try:
-        return _run(args.source_dir, jobs, args.check)
+        return _run(args.source_dir, versions, args.check)
     except (AssignmentFormatError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
 
-def _run(source_dir: str, jobs: list[tuple[str, Path]], check_only: bool) -> int:
+def _run(source_dir: str, versions: list[tuple[str, Path]], check_only: bool) -> int:
     if check_only:
-        reasons = [r for version, out in jobs for r in stale(source_dir, out, version)]
+        reasons = [
+            r for version, out in versions for r in stale(source_dir, out, version)
+        ]
         for reason in reasons:
             print(reason, file=sys.stderr)
         if reasons:
-            print(f"regenerate: python -m classroom.assign {source_dir} OUT_DIR [--only V]", file=sys.stderr)
+            print(
+                "regenerate: python -m classroom.assign "
+                f"{source_dir} OUT_DIR [--only V]",
+                file=sys.stderr,
+            )
         return 1 if reasons else 0
-    for version, out in jobs:
+    for version, out in versions:
         written = generate(source_dir, out, version)
         print(f"{version}: {len(written)} notebooks in {out}")
     return 0

@@ -1,15 +1,18 @@
-"""Runs one submission inside the sandbox: ``python -m classroom.runner`` (the job on stdin).
+"""Runs one submission inside the sandbox: ``python -m classroom.runner`` (its input on
+stdin).
 
-Nothing here is trusted: the student's code runs in this process and may change any of it.
-What it hands back on the channel (a pipe to the grader), one JSON object a line, is only data for the grader
-to check: each cell's status and printed text (for the instructor's copy of the notebook) and,
-for each test cell, what ``classroom.judge.submitted`` recorded of the student's functions.
+Nothing here is trusted: the student's code runs in this process and may change any of
+it. What it hands back on the channel (a pipe to the grader), one JSON object a line, is
+only data for the grader to check: each cell's status and printed text (for the
+instructor's copy of the notebook) and, for each test cell, what
+``classroom.judge.submitted`` recorded of the student's functions.
 
-The job: ``{"cells": [{"kind": "student" | "locked" | "hidden", "source": ..., "test": ...}],
-"max_output": N}``. Student and locked cells run in order in one namespace; after a locked
-cell runs, the names it binds are kept aside, so that a student cell that rebinds them (a
-replaced ``model``, say) does not change what the hidden tests see; a hidden cell (the hidden
-region of a test cell) runs in a copy of the namespace with judge in collect mode.
+Its input: ``{"cells": [{"kind": "student" | "locked" | "hidden", "source": ..., "test":
+...}], "max_output": N}``. Student and locked cells run in order in one namespace; after
+a locked cell runs, the names it binds are kept aside, so that a student cell that
+rebinds them (a replaced ``model``, say) does not change what the hidden tests see; a
+hidden cell (the hidden region of a test cell) runs in a copy of the namespace with
+judge in collect mode.
 """
 
 from __future__ import annotations
@@ -57,7 +60,9 @@ def bound_names(source: str) -> list[str]:
     for node in tree.body:
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            names += [
+                n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)
+            ]
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names += [(a.asname or a.name).split(".")[0] for a in node.names]
         elif isinstance(node, ast.FunctionDef | ast.ClassDef):
@@ -65,37 +70,67 @@ def bound_names(source: str) -> list[str]:
     return names
 
 
+def leave_root() -> None:
+    """As the grader asked (bubblewrap run by root): become the sandbox's account."""
+    run_as = os.environ.pop("CLASSROOM_RUN_AS", "")
+    if run_as:
+        uid, gid = (int(part) for part in run_as.split(":"))
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        if os.getuid() == 0 or os.geteuid() == 0:
+            sys.exit("classroom.runner: could not leave root")
+
+
 def main() -> int:
-    job = json.loads(sys.stdin.read())
-    channel = os.fdopen(int(job.get("channel", 3)), "w", buffering=1, encoding="utf-8")
+    leave_root()
+    given = json.loads(sys.stdin.read())
+    channel = os.fdopen(
+        int(given.get("channel", 3)), "w", buffering=1, encoding="utf-8"
+    )
     real_stdout, real_stderr = sys.stdout, sys.stderr
-    budget = [int(job.get("max_output", 1_000_000))]
+    budget = [int(given.get("max_output", 1_000_000))]
 
     from classroom import judge
 
     namespace: dict[str, Any] = {"__name__": "__main__"}
     kept: dict[str, Any] = {}
-    for index, cell in enumerate(job["cells"]):
+    for index, cell in enumerate(given["cells"]):
         out = CappedText(budget)
         sys.stdout = sys.stderr = out
         report: dict[str, Any] = {"cell": index, "status": "ok"}
         try:
             if cell["kind"] == "hidden":
                 report["test"] = cell["test"]
-                with judge._mode("collect") as records:
+                with judge.collecting() as records:
                     report["probes"] = records
-                    seen = {k: v for k, v in {**namespace, **kept}.items() if v is not UNBOUND}
+                    seen = {
+                        k: v
+                        for k, v in {**namespace, **kept}.items()
+                        if v is not UNBOUND
+                    }
                     _run(cell["source"], f"<hidden tests of {cell['test']}>", seen)
             else:
                 result = _run(cell["source"], f"<cell {index + 1}>", namespace)
                 if result is not None:
                     report["result"] = repr(result)[:10_000]
                 if cell["kind"] == "locked":
-                    kept.update({n: namespace.get(n, UNBOUND) for n in bound_names(cell["source"])})
-        except BaseException as error:  # noqa: B036 - the student's code may raise anything
-            if cell["kind"] == "locked":  # what it did not bind stays unbound for the tests
-                kept.update({n: namespace.get(n, UNBOUND) for n in bound_names(cell["source"])})
-            report.update(status="error", ename=type(error).__name__, evalue=str(error)[:2000])
+                    kept.update(
+                        {
+                            n: namespace.get(n, UNBOUND)
+                            for n in bound_names(cell["source"])
+                        }
+                    )
+        except BaseException as error:  # noqa: B036 - student code raises anything
+            if (
+                cell["kind"] == "locked"
+            ):  # what it did not bind stays unbound for the tests
+                kept.update(
+                    {n: namespace.get(n, UNBOUND) for n in bound_names(cell["source"])}
+                )
+            report.update(
+                status="error", ename=type(error).__name__, evalue=str(error)[:2000]
+            )
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
         report.update(out=out.text(), truncated=out.truncated)
@@ -106,7 +141,7 @@ def main() -> int:
 
 
 def _run(source: str, name: str, namespace: dict) -> Any:
-    """Run a cell; the value of its last line if that is an expression (as a notebook shows it)."""
+    """Run a cell; the value of its last line if that is an expression (as shown)."""
     tree = ast.parse(source, name)
     last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     if last is not None and not source.rstrip().endswith(";"):

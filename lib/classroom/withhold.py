@@ -1,17 +1,19 @@
 """A copy of npgrad with the implementation an assignment asks for taken out.
 
-The sandbox imports this copy, mounted over npgrad's real folder, so that no function copy
-(``types.FunctionType(f.__code__)``), second module copy, ``importlib.reload`` or
+The sandbox imports this copy, mounted over npgrad's real folder, so that no function
+copy (``types.FunctionType(f.__code__)``), second module copy, ``importlib.reload`` or
 ``exec(inspect.getsource(...))`` can reach npgrad's own version of what the student must
-write: its body is not on the sandbox's disk. What stays is an error naming the function.
+write: its body is not on the sandbox's disk. What stays is an error naming the
+function.
 
 An assignment lists what it withholds in its notebook metadata (nbgrader ignores it)::
 
     "classroom": {"withheld": ["npgrad.functional.Mul", "npgrad.train"]}
 
-A name is a module (every function and method in it), a class (its methods) or a function.
-Only what the framework does not need while the student's code runs can be withheld
-(``npgrad.tensor.unbroadcast`` and ``Tensor.backward`` are the engine's own, for example).
+A name is a module (every function and method in it), a class (its methods) or a
+function. Only what the framework does not need while the student's code runs can be
+withheld (``npgrad.tensor.unbroadcast`` and ``Tensor.backward`` are the engine's own,
+for example).
 """
 
 from __future__ import annotations
@@ -21,20 +23,28 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-MESSAGE = ("{name} is withheld while this assignment is graded: "
-           "it is npgrad's own implementation of what the assignment asks you to write")
+MESSAGE = (
+    "{name} is withheld while this assignment is graded: "
+    "it is npgrad's own implementation of what the assignment asks you to write"
+)
 
 
 def withheld_names(nb) -> list[str]:
     """The names a source notebook's metadata lists under classroom.withheld."""
     names = nb.metadata.get("classroom", {}).get("withheld", [])
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.startswith("npgrad.") for n in names):
-        raise ValueError("metadata.classroom.withheld must be a list of names under npgrad.")
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and n.startswith("npgrad.") for n in names
+    ):
+        raise ValueError(
+            "metadata.classroom.withheld must be a list of names under npgrad."
+        )
     return names
 
 
-def copy_without(package_dir: str | Path, names: Sequence[str], dest: str | Path) -> Path:
-    """Copy the npgrad package at package_dir into dest/npgrad, with `names` withheld."""
+def copy_without(
+    package_dir: str | Path, names: Sequence[str], dest: str | Path
+) -> Path:
+    """Copy the npgrad package at package_dir to dest/npgrad, `names` withheld."""
     src, out = Path(package_dir), Path(dest) / "npgrad"
     shutil.copytree(src, out, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     by_file: dict[Path, list[list[str]]] = {}
@@ -42,8 +52,12 @@ def copy_without(package_dir: str | Path, names: Sequence[str], dest: str | Path
         for path, inner in _locate_all(out, name):
             by_file.setdefault(path, []).append(inner)
     for path, targets in by_file.items():
-        path.write_text(withhold(path.read_text(encoding="utf-8"), targets, _module_name(out, path)),
-                        encoding="utf-8")
+        path.write_text(
+            withhold(
+                path.read_text(encoding="utf-8"), targets, _module_name(out, path)
+            ),
+            encoding="utf-8",
+        )
     return out
 
 
@@ -72,7 +86,7 @@ def _module_name(root: Path, path: Path) -> str:
 
 
 def withhold(source: str, targets: Sequence[Sequence[str]], module: str) -> str:
-    """The module source with the body of every function under each target replaced by a raise."""
+    """The module source, each function under each target's body made a raise."""
     tree, lines = ast.parse(source), source.split("\n")
     functions = []
     for path in targets:
@@ -83,18 +97,29 @@ def withhold(source: str, targets: Sequence[Sequence[str]], module: str) -> str:
     for node, qualname in sorted(functions, key=lambda item: -item[0].body[0].lineno):
         first = node.body[0]
         if first.lineno == node.lineno:
-            raise ValueError(f"withhold: {module}.{qualname} is a one-line function; write it on two lines")
+            raise ValueError(
+                f"withhold: {module}.{qualname} is a one-line function; "
+                "write it on two lines"
+            )
         indent = " " * first.col_offset
         message = MESSAGE.format(name=f"{module}.{qualname}" if qualname else module)
-        lines[first.lineno - 1 : node.end_lineno] = [f"{indent}raise RuntimeError({message!r})"]
+        lines[first.lineno - 1 : node.end_lineno] = [
+            f"{indent}raise RuntimeError({message!r})"
+        ]
     return "\n".join(lines)
 
 
 def _find(tree: ast.AST, path: list[str]) -> ast.AST | None:
     node = tree
     for part in path:
-        node = next((n for n in getattr(node, "body", []) if isinstance(n, ast.ClassDef | ast.FunctionDef)
-                     and n.name == part), None)
+        node = next(
+            (
+                n
+                for n in getattr(node, "body", [])
+                if isinstance(n, ast.ClassDef | ast.FunctionDef) and n.name == part
+            ),
+            None,
+        )
         if node is None:
             return None
     return node

@@ -19,8 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from classroom import assign, grade, sandbox
-from classroom.assign import grade_id, make_version, read_source
+from classroom import grade, markers, sandbox
+from classroom.assign import make_version, read_source
+from classroom.markers import grade_id, hidden_code
 
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_works(),
                                 reason="needs bubblewrap (apt-get install bubblewrap)")
@@ -50,54 +51,14 @@ def replaced(nb: nbformat.NotebookNode, gid: str, code: str) -> nbformat.Noteboo
     return nb
 
 
-# ---------------------------------------------------------------- the stand-in for assignment 4
-
-
-def standin_source() -> nbformat.NotebookNode:
-    """A tiny assignment whose test checks a global `model` trained by a locked cell."""
-    def meta(gid, **extra):
-        base = {"grade": False, "grade_id": gid, "locked": False, "schema_version": 3, "solution": False,
-                "task": False}
-        return {"nbgrader": base | extra}
-
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                           "language": "python"},
-                                            "classroom": {"withheld": []}})
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            "import numpy as np\n\nfrom npgrad import Tensor, nn, no_grad\n\n"
-            "X = np.random.default_rng(0).standard_normal((200, 2)).astype(np.float32)\n"
-            "y = (X[:, 0] < X[:, 1]).astype(np.int64)",
-            metadata=meta("setup", locked=True)),
-        nbformat.v4.new_code_cell(
-            'def fit(X, y):\n    """A linear classifier of the two features."""\n    ### BEGIN SOLUTION\n'
-            "    model = nn.Linear(2, 2)\n    model.weight.data[...] = np.float32([[1, -1], [-1, 1]])\n"
-            "    model.bias.data[...] = 0\n    return model\n    ### END SOLUTION",
-            metadata=meta("fit", solution=True)),
-        nbformat.v4.new_code_cell("model = fit(X, y)", metadata=meta("train", locked=True)),
-        nbformat.v4.new_code_cell(
-            'def test_model():\n    """The model the locked cell trained."""\n'
-            "    ### BEGIN HIDDEN TESTS\n"
-            "    from classroom.judge import model_state, rebuild, submitted, verdicts\n\n"
-            '    state = submitted("the trained model", lambda: model_state(model))\n'
-            "    if verdicts():\n        with no_grad():\n"
-            "            predicted = rebuild(state)(Tensor(X)).data.argmax(axis=1)\n"
-            '        assert (predicted == y).mean() >= 0.95, "below 0.95"\n'
-            "    ### END HIDDEN TESTS\n\n\ntest_model()",
-            metadata=meta("test_model", grade=True, locked=True, points=4)),
-    ]
-    assign.check(nb, STANDIN)
-    return nb
-
-
 # ---------------------------------------------------------------- the attacks
 
 
-def attacks(paths: dict[str, Path]) -> dict[str, dict[str, nbformat.NotebookNode | str]]:
+def attacks(paths: dict[str, Path],
+            standin: nbformat.NotebookNode) -> dict[str, dict[str, nbformat.NotebookNode | str]]:
     """{student: {assignment: notebook or raw text}}; paths: absolute paths an attacker aims at."""
     solutions = make_version(read_source(paths["sources"] / f"{A1}.ipynb"), "solutions")
     stubs = make_version(read_source(paths["sources"] / f"{A1}.ipynb"), "student")
-    standin = standin_source()
     standin_stubs = make_version(standin, "student")
     functional = REPO / "lib" / "npgrad" / "functional.py"
     subs = {
@@ -137,9 +98,9 @@ def attacks(paths: dict[str, Path]) -> dict[str, dict[str, nbformat.NotebookNode
             import sys
 
             import classroom.judge as judge
-            from classroom import wire
+            from classroom import plain_data
 
-            judge._record = lambda call, blocked: ({"value": wire.encode(True)}, True)
+            judge._record = lambda call, blocked: ({"value": plain_data.encode(True)}, True)
             judge.verdicts = lambda: True
             sys.excepthook = lambda *args: None
             for test in ("test_unbroadcast", "test_mul", "test_matmul", "test_exp_log", "test_sum"):
@@ -292,16 +253,16 @@ def attacks(paths: dict[str, Path]) -> dict[str, dict[str, nbformat.NotebookNode
 
 
 @pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
+def attacked(tmp_path_factory, standin):
     root = tmp_path_factory.mktemp("attacks")
     sources = root / "sources"
     sources.mkdir()
     shutil.copy(REPO / "assignments" / f"{A1}.ipynb", sources)
-    nbformat.write(standin_source(), sources / f"{STANDIN}.ipynb")
+    nbformat.write(standin, sources / f"{STANDIN}.ipynb")
     submitted, out = root / "submitted", root / "grades"
     paths = {"sources": sources, "submitted": submitted, "out": out, "grader_pid": os.getpid(),
              "victim": submitted / "b_victim" / f"{A1}.ipynb"}
-    for student, notebooks in attacks(paths).items():
+    for student, notebooks in attacks(paths, standin).items():
         (submitted / student).mkdir(parents=True)
         for name, nb in notebooks.items():
             text = nb if isinstance(nb, str) else nbformat.writes(nb)
@@ -370,7 +331,7 @@ def test_hidden_tests_sources_and_secrets_stay_out_of_the_feedback(attacked):
     out = attacked["out"]
     feedback = (out / "feedback" / "snoops.md").read_text(encoding="utf-8")
     source = read_source(REPO / "assignments" / f"{A1}.ipynb")
-    hidden = {line.strip() for c in assign.test_cells(source) for line in grade.hidden_code(c).split("\n")
+    hidden = {line.strip() for c in markers.test_cells(source) for line in hidden_code(c).split("\n")
               if len(line.strip()) > 20}
     assert hidden and not [line for line in hidden if line in feedback]
     assert "submitted(" not in feedback and "HiddenTests" not in feedback and TOKEN not in feedback

@@ -23,7 +23,8 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "lib"))
 
-from classroom.assign import make_version, points, read_source, source_notebooks, test_cells  # noqa: E402
+from classroom.assign import make_version, read_source, source_notebooks  # noqa: E402
+from classroom.markers import points, test_cells  # noqa: E402
 
 CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "npgrad"

@@ -1,9 +1,9 @@
 """Plain data across the sandbox wall: JSON with NumPy arrays as base64 ``.npy`` bytes.
 
-What a student's function returns travels from the sandbox to the grader as data only: None,
-bool, int, float, str, NumPy arrays and scalars (numeric or boolean dtypes), and tuples, lists
-and string-keyed dicts of those. Nothing is unpickled: arrays are read with
-``allow_pickle=False``, so decoding never runs code.
+What a student's function returns travels from the sandbox to the grader as data only:
+None, bool, int, float, str, NumPy arrays and scalars (numeric or boolean dtypes), and
+tuples, lists and string-keyed dicts of those. Nothing is unpickled: arrays are read
+with ``allow_pickle=False``, so decoding never runs code.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def _encode(value: Any, depth: int, count: list[int]) -> Any:
     if isinstance(value, np.ndarray | np.generic):
         array = np.asarray(value)
         if array.dtype.kind not in ALLOWED_KINDS:
-            raise NotPlainData(f"an array of dtype {array.dtype} (numbers or booleans only)")
+            raise NotPlainData(
+                f"an array of dtype {array.dtype} (numbers or booleans only)"
+            )
         buffer = io.BytesIO()
         np.save(buffer, array, allow_pickle=False)
         key = "ndarray" if isinstance(value, np.ndarray) else "scalar"
@@ -52,8 +54,10 @@ def _encode(value: Any, depth: int, count: list[int]) -> Any:
         return {"tuple": items} if type(value) is tuple else {"list": items}
     if type(value) is dict and all(type(k) is str for k in value):
         return {"dict": {k: _encode(v, depth + 1, count) for k, v in value.items()}}
-    raise NotPlainData(f"a {type(value).__name__}, which the grader cannot compare "
-                       "(return NumPy arrays, numbers, or tuples and lists of them)")
+    raise NotPlainData(
+        f"a {type(value).__name__}, which the grader cannot compare "
+        "(return NumPy arrays, numbers, or tuples and lists of them)"
+    )
 
 
 def decode(data: Any) -> Any:
@@ -68,13 +72,15 @@ def _decode(data: Any, depth: int) -> Any:
         return data
     if not isinstance(data, dict) or len(data) != 1:
         raise ValueError(f"not an encoded value: {type(data).__name__}")
-    (kind, inner), = data.items()
+    ((kind, inner),) = data.items()
     if kind == "int" and isinstance(inner, str) and len(inner) < 5000:
         return int(inner)
     if kind == "float" and isinstance(inner, str):
         return float(inner)
     if kind in ("ndarray", "scalar") and isinstance(inner, str):
-        array = np.load(io.BytesIO(base64.b64decode(inner, validate=True)), allow_pickle=False)
+        array = np.load(
+            io.BytesIO(base64.b64decode(inner, validate=True)), allow_pickle=False
+        )
         if array.dtype.kind not in ALLOWED_KINDS:
             raise ValueError(f"an array of dtype {array.dtype}")
         return array if kind == "ndarray" else array[()]
