@@ -1,7 +1,7 @@
-"""bookplots.light: which setting runs (NPGRAD_LIGHT, then the platform), and what it says."""
+"""course.light: which setting runs (NPGRAD_LIGHT, then the platform), and what it says."""
 
 import pytest
-from bookplots import light
+from course import light
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ What it ships, all served from the site (nothing from outside at run time):
   the packages the notebooks import (numpy, matplotlib, scikit-learn, tqdm, ipywidgets, and
   what they and the kernel need), listed in a `pyodide-lock.json` so that a plain `import`
   loads them;
-- npgrad (and bookplots) as a wheel built from lib/, entered in that lock too, depending on
+- npgrad (and bookplots, course) as a wheel built from lib/, entered in that lock too, depending on
   tqdm and scikit-learn (which npgrad imports inside functions, where Pyodide does not see the
   import: `npgrad.train.fit`'s progress bar, `load_iris`, `load_digits`);
 - MNIST and Fashion-MNIST, gzipped, under `data/` (with their licences and attribution in
@@ -167,7 +167,7 @@ def pypi_wheel(name: str, cache: Path) -> tuple[str, bytes]:
 
 
 def npgrad_wheel(out: Path) -> Path:
-    """npgrad (with bookplots) as a wheel built from a copy of this checkout's lib/ (setuptools
+    """npgrad (with bookplots and course) as a wheel built from a copy of this checkout's lib/ (setuptools
     leaves a build/ folder beside the project it builds)."""
     source = out / "npgrad-source"
     shutil.copytree(ROOT / "lib", source / "lib", ignore=shutil.ignore_patterns("__pycache__"))
@@ -214,7 +214,7 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
     data = wheel.read_bytes()
     shutil.copy2(wheel, dest / wheel.name)
     packages["npgrad"] = lock_entry("npgrad", wheel.name, data, NPGRAD_DEPENDS,
-                                    ["npgrad", "bookplots"], wheel.name.split("-")[1])
+                                    ["npgrad", "bookplots", "course"], wheel.name.split("-")[1])
     (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
                                                        indent=1) + "\n")
     return {"packages": len(packages), "sources": sources.used}

@@ -14,7 +14,7 @@ The light setting is chosen when Python runs in WebAssembly (``sys.platform == "
 as under Pyodide) or when the environment variable ``NPGRAD_LIGHT`` is ``1``; ``NPGRAD_LIGHT=0``
 forces the full setting anywhere. A chapter prints which setting runs in its first code cell::
 
-    from bookplots import light
+    from course import light
 
     light.announce()
     num_epochs = light.pick(full=30, light=6)
