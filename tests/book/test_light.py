@@ -54,14 +54,16 @@ def test_announce_prints_one_line_saying_which_setting_and_why(monkeypatch, caps
     light.announce()
     full = capsys.readouterr().out
     assert full.startswith("Full setting (the default outside the browser)")
-    assert "NPGRAD_LIGHT=1" in full and full.count("\n") == 1
+    assert full.count("\n") == 1 and len(full) <= 81  # the book's 80 columns
 
     monkeypatch.setattr(light.sys, "platform", "emscripten")
     light.announce()
     said = capsys.readouterr().out
     assert said.startswith("Light setting (in the browser, WebAssembly)")
-    for words in ("fewer epochs", "numbers differ from the text", "NPGRAD_LIGHT=0", "locally"):
+    for words in ("fewer epochs", "numbers differ from the text", "your own computer"):
         assert words in said
+    # not a full run in the browser: chapter 5 took 18 minutes there
+    assert "NPGRAD_LIGHT=0" not in said
     assert said.count("\n") == 1
 
 
