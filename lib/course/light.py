@@ -88,3 +88,18 @@ def note(text: str) -> None:
     """Print `text` in the light setting only: where a cell's point does not survive it."""
     if is_light():
         print(f"(light setting: {text})")
+
+
+def quiet_progress_bars() -> None:
+    """In WebAssembly, keep tqdm from starting its monitor thread (there are no threads there:
+    the first training cell printed a TqdmMonitorWarning "can't start new thread")."""
+    if sys.platform != "emscripten":
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:  # npgrad's progress bar is optional
+        return
+    tqdm.monitor_interval = 0
+
+
+quiet_progress_bars()  # a chapter imports this module before it trains

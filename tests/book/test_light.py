@@ -73,3 +73,14 @@ def test_note_prints_in_the_light_setting_only(monkeypatch, capsys):
     monkeypatch.setenv(light.VARIABLE, "1")
     light.note("too few epochs to overfit")
     assert capsys.readouterr().out == "(light setting: too few epochs to overfit)\n"
+
+
+def test_no_tqdm_monitor_thread_in_the_browser(monkeypatch):
+    from tqdm import tqdm
+
+    monkeypatch.setattr(tqdm, "monitor_interval", 10)
+    light.quiet_progress_bars()
+    assert tqdm.monitor_interval == 10  # outside the browser, tqdm as it is
+    monkeypatch.setattr(light.sys, "platform", "emscripten")
+    light.quiet_progress_bars()
+    assert tqdm.monitor_interval == 0

@@ -7,6 +7,7 @@
   `nb_merge_streams` joins them at build time. Skipped when the site is not built.
 """
 
+import itertools
 from pathlib import Path
 
 import nbformat
@@ -59,7 +60,7 @@ def test_the_site_shows_each_stream_in_one_box_never_empty(path):
     found = []
     for k, boxes in enumerate(stream_boxes(page.read_text(encoding="utf-8"))):
         names = [name for name, _ in boxes]
-        if any(a == b != "" for a, b in zip(names, names[1:])):
+        if any(a == b != "" for a, b in itertools.pairwise(names)):
             found.append(f"output area {k}: {names.count('stdout')} stdout boxes in a row: "
                          + " | ".join(text.strip()[:30] for _, text in boxes))
         found += [f"output area {k}: an empty {name} box" for name, text in boxes
