@@ -31,18 +31,21 @@ def python_of(source: str) -> str:
                      for line in source.splitlines())
 
 
+def is_fraction(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, float) and 0 < node.value < 1
+
+
 def is_floor(node: ast.Assert) -> bool:
-    """An assert comparing an accuracy with a number between 0 and 1 (a floor or ceiling)."""
-    test = ast.unparse(node.test)
-    if not ACCURACY.search(test):
-        return False
+    """An assert that compares an accuracy with a number between 0 and 1 (a floor or a
+    ceiling): `acc >= 0.97`, `accs[2] < 0.8 < accs[64]`."""
     for compare in (n for n in ast.walk(node.test) if isinstance(n, ast.Compare)):
-        if not any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in compare.ops):
-            continue
-        for operand in [compare.left, *compare.comparators]:
-            if (isinstance(operand, ast.Constant) and isinstance(operand.value, float)
-                    and 0 < operand.value < 1):
-                return True
+        operands = [compare.left, *compare.comparators]
+        for op, a, b in zip(compare.ops, operands[:-1], operands[1:], strict=True):
+            if not isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                continue
+            for number, other in ((a, b), (b, a)):
+                if is_fraction(number) and ACCURACY.search(ast.unparse(other)):
+                    return True
     return False
 
 
@@ -56,6 +59,7 @@ def test_is_floor_tells_a_floor_from_a_teaching_assert():
     assert not check("assert accuracy(X @ W.T, y) == acc_2")
     assert not check("assert abs(grad - numeric).max() < 1e-7")
     assert not check("assert acc_forgot < acc_eval - 5")
+    assert not check("assert gap < 1e-5 and acc_mlp == acc_scratch")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
