@@ -60,3 +60,17 @@ def shifted_digits(originals: np.ndarray, shifted: np.ndarray) -> None:
             ax.set_yticks([])
         axes[row, 0].set_ylabel(label)
     plt.show()
+
+
+def learning_curve(errors: Mapping[int, tuple[float, float]]) -> None:
+    """Training and validation error against the number of training images (log scale)."""
+    sizes = sorted(errors)
+    train_err, val_err = zip(*(errors[n] for n in sizes), strict=True)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.semilogx(sizes, train_err, "o-", label="training error")
+    ax.semilogx(sizes, val_err, "s-", label="validation error")
+    ax.set(xlabel="training images (log scale)", ylabel="error (1 - accuracy)",
+           title="More data: the same network, the same number of steps")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    plt.show()

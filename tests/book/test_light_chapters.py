@@ -1,4 +1,4 @@
-"""The heavy chapters run to the end in the light setting (bookplots.light), as in the browser.
+"""The heavy chapters run to the end in the light setting (course.light), as in the browser.
 
 nbval checks the stored outputs, which are the full setting's. Here each heavy chapter runs in a
 fresh kernel with NPGRAD_LIGHT=1, the way it runs in JupyterLite: its own assert cells, with
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from bookplots import light
+from course import light
 from nbclient import NotebookClient
 
 CHAPTERS = Path(__file__).resolve().parents[2] / "chapters"
@@ -27,7 +27,7 @@ def printed(cell) -> str:
 
 
 def setting_cell(nb) -> int:
-    """The index of the code cell that announces the setting (the imports)."""
+    """The index of the code cell that announces the setting: the chapter's sizes cell."""
     found = [i for i, cell in enumerate(nb.cells)
              if cell.cell_type == "code" and "light.announce()" in cell.source]
     assert len(found) == 1, f"expected one cell calling light.announce(), found {found}"
@@ -38,9 +38,10 @@ def setting_cell(nb) -> int:
 def test_the_stored_outputs_are_the_full_setting(name):
     nb = nbformat.read(CHAPTERS / name, as_version=4)
     first = setting_cell(nb)
+    # the sizes cell, near the top, is the first to use the setting
     assert first == min(i for i, c in enumerate(nb.cells)
-                        if c.cell_type == "code" and "import" in c.source
-                        and "google.colab" not in c.source)
+                        if c.cell_type == "code" and "light." in c.source)
+    assert first <= 6, f"the sizes cell is cell {first}: put it near the top"
     assert printed(nb.cells[first]) == FULL_LINE + "\n"
     assert "light setting:" not in "".join(printed(c) for c in nb.cells)
 

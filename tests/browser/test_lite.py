@@ -7,7 +7,7 @@ first code cells in the Pyodide kernel: the imports, the data and the first trai
 (stdout and plain-text results) must equal what the stored notebook prints, numbers within
 the tolerance nbval uses off the numeric pin (tools/ci/nbval_numbers.py: the browser runs numpy
 2.0 in WebAssembly, not the pinned kernels). The line saying which setting runs
-(bookplots.light) is the one output allowed to differ: the browser runs the light one. Where
+(course.light) is the one output allowed to differ: the browser runs the light one. Where
 a chapter trains on MNIST or Fashion-MNIST, the kernel then loads both splits from the site's
 copy, and what it reports must equal the local verified copy's. Chapter 3 runs to the end,
 with no error, and its explorer responds there. Skips when the lite site has not been built.
@@ -32,7 +32,7 @@ RUN_TO_THE_END = "chapters/03_linear_regression.ipynb"
 FIRST_CELLS = 4
 KERNEL_MS = 600_000  # loading Pyodide and the packages, then training, on a busy machine
 TRAINS = re.compile(r"\.step\(\)|\bfit\(|\.backward\(\)")
-# bookplots.light's line saying which setting runs, and its notes printed in the light one only
+# course.light's line saying which setting runs, and its notes printed in the light one only
 SETTING = re.compile(r"^(?:(?:Full|Light) setting\b.*|\(light setting: .*\))(?:\n|$)",
                      re.MULTILINE)
 

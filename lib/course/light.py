@@ -7,18 +7,22 @@ training images, hidden units, configurations) from one of two settings:
 
 - **full**: what the text describes and the stored outputs show;
 - **light**: fewer epochs and smaller training sets, so that a chapter finishes in the browser
-  in about two minutes. Its numbers differ from the text's, and its assertions check floors of
-  their own.
+  in about two minutes. Its numbers differ from the text's, and its hidden checks have floors
+  of their own.
 
 The light setting is chosen when Python runs in WebAssembly (``sys.platform == "emscripten"``,
 as under Pyodide) or when the environment variable ``NPGRAD_LIGHT`` is ``1``; ``NPGRAD_LIGHT=0``
-forces the full setting anywhere. A chapter prints which setting runs in its first code cell::
+forces the full setting anywhere. A chapter sets its sizes for both settings in one cell near
+the top, which prints which setting runs (the book's introduction explains it to the reader)::
 
-    from bookplots import light
+    from course import light
 
     light.announce()
     num_epochs = light.pick(full=30, light=6)
-    assert accuracy >= light.pick(full=0.98, light=0.9)
+
+and its hidden check cells may pick floors the same way
+(``assert accuracy >= light.pick(full=0.98, light=0.9)``); no other cell that the reader sees
+calls ``light`` (tests/book/test_teaching_cells.py).
 
 Course tooling, not part of npgrad.
 """
@@ -67,11 +71,12 @@ def pick(full: T, light: T) -> T:
 def describe(chosen: Setting) -> str:
     """The line a chapter prints about its setting."""
     if chosen.name == "light":
+        # (Not `%env NPGRAD_LIGHT=0` in the browser: chapter 5 would train for 18 minutes.)
         return (f"Light setting ({chosen.reason}): fewer epochs and smaller training sets, "
                 "so that it finishes here; the numbers differ from the text's. For the full "
-                f"run, run the notebook locally, or `%env {VARIABLE}=0` and every cell again.")
-    return (f"Full setting ({chosen.reason}): the runs and numbers the text describes. "
-            f"{VARIABLE}=1 runs a lighter, quicker version.")
+                "run, run the notebook on your own computer.")
+    # within the book's 80 columns: the stored outputs show this line
+    return f"Full setting ({chosen.reason}): the text's runs and numbers."
 
 
 def announce() -> None:
@@ -83,3 +88,18 @@ def note(text: str) -> None:
     """Print `text` in the light setting only: where a cell's point does not survive it."""
     if is_light():
         print(f"(light setting: {text})")
+
+
+def quiet_progress_bars() -> None:
+    """In WebAssembly, keep tqdm from starting its monitor thread (there are no threads there:
+    the first training cell printed a TqdmMonitorWarning "can't start new thread")."""
+    if sys.platform != "emscripten":
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:  # npgrad's progress bar is optional
+        return
+    tqdm.monitor_interval = 0
+
+
+quiet_progress_bars()  # a chapter imports this module before it trains
