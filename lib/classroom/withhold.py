@@ -62,7 +62,8 @@ def copy_without(
 
 
 def _locate_all(root: Path, name: str) -> list[tuple[Path, list[str]]]:
-    """As _locate, except that a subpackage (npgrad.optim) stands for each of its modules."""
+    """As _locate, except that a subpackage (npgrad.optim) stands for each of its
+    modules."""
     folder = root.joinpath(*name.split(".")[1:])
     if name != "npgrad" and (folder / "__init__.py").is_file():
         return [(path, []) for path in sorted(folder.rglob("*.py"))]
