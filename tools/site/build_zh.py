@@ -190,16 +190,27 @@ def untranslatable(message: str) -> bool:
     return bool(re.search(r"\\[A-Za-z]+", rest)) or not re.search(r"[A-Za-z]", rest)
 
 
-def problems(po_path: Path) -> list[str]:
-    """What is wrong with one catalogue: each message untranslated, fuzzy, obsolete, or
-    untranslatable (display math, no prose) and translated to something else."""
+# Included files a program writes (the performance chapter's benchmark tables: their numbers
+# change at every `make bench`): their messages need no translation.
+GENERATED = ["benchmarks/*.md"]
+
+
+def generated_text(book: Path = ROOT) -> str:
+    return "\n".join(" ".join(p.read_text(encoding="utf-8").split())
+                     for pattern in GENERATED for p in sorted(book.glob(pattern)))
+
+
+def problems(po_path: Path, generated: str = "") -> list[str]:
+    """What is wrong with one catalogue: each message untranslated, fuzzy, obsolete (a
+    translation whose English is gone), or untranslatable (display math, no prose) and
+    translated to something else. Messages found in `generated` text are exempt."""
     from babel.messages.pofile import read_po
 
     with po_path.open("rb") as f:
         catalog = read_po(f)
     found = []
     for m in catalog:
-        if not m.id:
+        if not m.id or (generated and " ".join(m.id.split()) in generated):
             continue
         if untranslatable(m.id):
             if m.string and m.string != m.id:
@@ -208,7 +219,8 @@ def problems(po_path: Path) -> list[str]:
             found.append(f"fuzzy (the English changed): {short(m.id)}")
         elif not m.string:
             found.append(f"untranslated: {short(m.id)}")
-    found += [f"obsolete (its English is gone): {short(m.id)}" for m in catalog.obsolete.values()]
+    found += [f"obsolete (its English is gone; translate the new text, delete this #~ entry): "
+              f"{short(m.id)}" for m in catalog.obsolete.values() if m.string]
     return found
 
 
@@ -217,15 +229,22 @@ def short(text: str, width: int = 100) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def report(locales: Path = LOCALES, only: set[str] | None = None) -> dict[str, list[str]]:
-    """document -> its problems, for every catalogue (or those in `only`)."""
-    folder = locales / LANGUAGE / "LC_MESSAGES"
-    out = {}
-    for po in sorted(folder.rglob("*.po")):
-        doc = po.relative_to(folder).with_suffix("").as_posix()
-        if only is None or doc in only:
-            out[doc] = problems(po)
-    return out
+def report(locales: Path = LOCALES, book: Path = ROOT) -> dict[str, list[str]]:
+    """document -> its problems, for every catalogue."""
+    folder, generated = locales / LANGUAGE / "LC_MESSAGES", generated_text(book)
+    return {po.relative_to(folder).with_suffix("").as_posix(): problems(po, generated)
+            for po in sorted(folder.rglob("*.po"))}
+
+
+def check(book: Path = ROOT, work: Path | None = None) -> dict[str, list[str]]:
+    """The drift check on a copy of the catalogues: the book's templates regenerated, the copy
+    updated by sphinx-intl, each document's problems (a document without a catalogue yet gets
+    one, every message untranslated). The committed catalogues are left as they are."""
+    work = work or book / "_build" / "i18n-check"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(book / "locales", work / "locales")
+    update_catalogues(templates(book, work / "gettext-src"), work / "locales")
+    return report(work / "locales", book)
 
 
 def build(book: Path = ROOT, node_modules: Path | None = None) -> Path:
