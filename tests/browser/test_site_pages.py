@@ -30,12 +30,14 @@ from tests.browser.bookpages import (
     SITE,
     TEXT_KEY,
     VISITED,
+    TRANSLATIONS,
     WIDGET_PAGES,
     Visit,
     browser_pages,
     is_redirect,
     settle,
     site_required,
+    source_page,
     take_screenshots,
 )
 
@@ -195,8 +197,10 @@ def test_the_site_ships_nothing_no_page_requests():
     from fnmatch import fnmatch
 
     shipped = [p.relative_to(SITE).as_posix() for folder in ("_vendor", "_static")
-               for p in (SITE / folder).rglob("*") if p.is_file()]
-    unused = [p for p in shipped if p not in REQUESTED and not any(fnmatch(p, g) for g in ON_DEMAND)]
+               for site in (SITE, *(SITE / t for t in TRANSLATIONS))
+               for p in (site / folder).rglob("*") if p.is_file()]
+    unused = [p for p in shipped if p not in REQUESTED
+              and not any(fnmatch(source_page(p), g) for g in ON_DEMAND)]
     maps = [p.relative_to(SITE).as_posix() for p in SITE.rglob("*.map")]
     assert not maps, f"source maps shipped: {maps}"
     size = sum((SITE / p).stat().st_size for p in unused)

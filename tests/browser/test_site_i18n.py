@@ -1,0 +1,92 @@
+"""The Chinese edition inside the built site (tools/site/build_zh.py, _build/html/zh/): every page
+of the English book, a language switch on each page to the same page in the other language, its
+own strings, Chinese search. No browser needed; the page checks in the browser (math, errors,
+outside requests, axe, phone layout) run on its pages with the English ones (bookpages.py).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.bookpages import CHAPTERS, PAGES, SITE, TRANSLATIONS, parse, source_page
+
+ZH = "zh"
+ENGLISH = [p for p in PAGES if source_page(p) == p]
+CHINESE = [p for p in PAGES if p.startswith(f"{ZH}/")]
+
+
+def built() -> None:
+    if not ENGLISH:
+        pytest.skip("no built site: run `make book` first")
+    if not CHINESE:
+        pytest.skip("no Chinese edition in the site: run `python tools/site/build_zh.py`")
+
+
+def test_the_chinese_edition_has_every_page_of_the_english_one():
+    built()
+    assert ZH in TRANSLATIONS
+    missing = sorted(set(ENGLISH) - {source_page(p) for p in CHINESE})
+    assert not missing, f"pages with no Chinese counterpart: {missing}"
+
+
+def switch(page: str) -> list[tuple[str, str, str]]:
+    """(href, hreflang, text) of the page's language switch."""
+    html = (SITE / page).read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="npg-language"[^>]*>(.*?)</nav>', html, re.S)
+    return re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"[^>]*>([^<]+)</a>', nav[1]) if nav \
+        else []
+
+
+def test_every_page_links_to_itself_in_the_other_language():
+    built()
+    problems = []
+    for page in ENGLISH + CHINESE:
+        other, lang = (f"{ZH}/{page}", "zh-CN") if page in ENGLISH else (source_page(page), "en")
+        links = switch(page)
+        target = [((SITE / page).parent / href).resolve() for href, _, _ in links]
+        if [h for _, h, _ in links] != [lang] or target != [(SITE / other).resolve()]:
+            problems.append(f"{page}: language switch {links}, expected one link to {other}")
+        alternate = [u for tag, u in parse(SITE / page).urls if tag == "link:alternate"]
+        if [((SITE / page).parent / u).resolve() for u in alternate] != target:
+            problems.append(f"{page}: <link rel=alternate> {alternate}")
+    assert not problems, "\n".join(problems)
+
+
+def test_chinese_pages_are_in_chinese_with_their_own_strings():
+    built()
+    for page in CHINESE:
+        html = (SITE / page).read_text(encoding="utf-8")
+        assert '<html lang="zh-CN"' in html, page
+        assert "搜索本书" in html, f"{page}: the search box is not in Chinese"
+    chapter = f"{ZH}/{CHAPTERS[0]}"
+    html = (SITE / chapter).read_text(encoding="utf-8")
+    assert "在浏览器中运行" in html and "Run in your browser" not in html, chapter
+    assert "其中的说明文字为英文" in html, f"{chapter}: no note that the notebook is English"
+    assert "npg-notebook-note" not in (SITE / CHAPTERS[0]).read_text(encoding="utf-8")
+    toc = re.findall(r'caption-text">([^<]+)<', (SITE / ZH / "index.html").read_text(
+        encoding="utf-8") if (SITE / ZH / "index.html").is_file() else "")
+    toc = toc or re.findall(r'caption-text">([^<]+)<', (SITE / chapter).read_text(
+        encoding="utf-8"))
+    assert toc and all(re.search(r"[\u4e00-\u9fff]", c) for c in toc), f"toc captions: {toc}"
+
+
+def test_chinese_search_splits_words():
+    """jieba splits the index's Chinese into words (without it the index has none); the
+    glossary's terms stay whole (its user dictionary, tools/site/build_zh.py)."""
+    built()
+    index = (SITE / ZH / "searchindex.js").read_text(encoding="utf-8")
+    terms = set(re.findall(r'"([^"]+)":', index.split('"terms":', 1)[1].split("},", 1)[0]))
+    for word in ("反向传播", "梯度", "作业"):
+        assert word in terms or word.encode("unicode_escape").decode() in terms, word
+
+
+def test_fonts_are_the_readers_own():
+    """No web font for the Chinese text: the pages name no font file but the theme's icons."""
+    built()
+    css = "".join(p.read_text(encoding="utf-8") for p in (SITE / ZH / "_static").rglob("*.css"))
+    fonts = set(re.findall(r"url\([\"']?([^)\"']+\.(?:woff2?|ttf|otf))", css))
+    assert all(re.search(r"fontawesome|fa-|KaTeX|mathjax", f, re.I) for f in fonts), fonts
+    assert Path(SITE / ZH / "_vendor" / "mathjax" / "tex-mml-chtml.js").is_file()
