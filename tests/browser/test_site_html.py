@@ -15,9 +15,9 @@ from tests.browser.bookpages import (
     is_redirect,
     lite_url,
     parse,
-    source_page,
     repository,
     site_required,
+    source_page,
 )
 
 

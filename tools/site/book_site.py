@@ -14,6 +14,9 @@
   (SITE_STRINGS) follow the build's `language`; on a translated edition's notebook pages a short
   note says that the notebook the reader runs is the English one
   (`npgrad_notebook_language_note`, tools/site/build_zh.py).
+- Exercise titles translatable (`{exercise} Squared error`): sphinx-exercise gives the title
+  node no source, so Sphinx's gettext neither extracts nor translates it; ExerciseTitleSource
+  gives it one, before the Locale transform.
 - Figures that stay legible on a phone: each notebook PNG that records the size of its smallest
   text (bookplots.style) gets a `min-width` at which that text is MIN_TEXT_PX CSS px, inside a
   box that scrolls sideways when the column is narrower, instead of shrinking to the column.
@@ -27,6 +30,7 @@ from pathlib import Path
 
 from PIL import Image
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -89,9 +93,16 @@ def language_links(pagename: str, links: list[dict], pathto) -> list[dict]:
 
 def add_language_switch(app: Sphinx, pagename: str, templatename: str, context: dict,
                         doctree) -> None:
-    """A link to this page in each other edition, above the page's text and in its head."""
+    """A link to this page in each other edition: in the head (`<link rel="alternate">`, on
+    every page) and above the page's text (pages with a body; book-site.js draws the same links
+    from the head on the others: the search page, the index)."""
     links = language_links(pagename, app.config.npgrad_language_links, context["pathto"])
-    if not links or "body" not in context:
+    if not links:
+        return
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'\n<link rel="alternate" hreflang="{link["lang"]}" href="{link["url"]}" '
+        f'title="{link["label"]}" />' for link in links)
+    if "body" not in context:
         return
     anchors = " ".join(
         f'<a href="{link["url"]}" hreflang="{link["lang"]}" lang="{link["lang"]}" '
@@ -101,15 +112,39 @@ def add_language_switch(app: Sphinx, pagename: str, templatename: str, context: 
     if app.config.npgrad_notebook_language_note and lite_group(context):
         note = f'<p class="npg-notebook-note">{_(app, "notebook note")}</p>\n'
     context["body"] = switch + note + context["body"]
-    context["metatags"] = context.get("metatags", "") + "".join(
-        f'\n<link rel="alternate" hreflang="{link["lang"]}" href="{link["url"]}" />'
-        for link in links)
 
 
 def lite_group(context: dict) -> dict | None:
     """The page's launch-buttons group (notebook pages only), if it has one."""
     groups = [b for b in context.get("header_buttons", []) if b.get("label") == "launch-buttons"]
     return groups[0] if groups else None
+
+
+class ExerciseTitleSource(SphinxTransform):
+    """Each exercise's own title a message of the catalogues, translated with the rest.
+
+    Sphinx extracts (at write time, from the resolved doctree) and translates (at read time,
+    in its Locale transform, priority 20) only text nodes that have a source. sphinx-exercise's
+    title has none, and its post-transform moves the title's children into a new title node.
+    So the children are wrapped in one inline node that has a source and is marked
+    translatable: it is found by the Locale transform, and moved along, still findable, by
+    sphinx-exercise.
+    """
+
+    default_priority = 15
+
+    def apply(self, **kwargs) -> None:
+        from docutils import nodes
+        from sphinx_exercise.nodes import exercise_subtitle
+
+        for subtitle in self.document.findall(exercise_subtitle):
+            if any(isinstance(c, nodes.inline) and c.get("translatable") for c in subtitle.children):
+                continue
+            text = nodes.inline(subtitle.astext(), "", *subtitle.children, translatable=True)
+            text.source = subtitle.parent.source or self.document["source"]
+            text.line = subtitle.parent.line
+            subtitle.children = []
+            subtitle += text
 
 
 def add_static_path(app: Sphinx) -> None:
@@ -146,6 +181,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("npgrad_language_links", [], "html")
     # A translated edition: say on notebook pages that the notebook a reader runs is English.
     app.add_config_value("npgrad_notebook_language_note", False, "html")
+    app.add_transform(ExerciseTitleSource)
     app.connect("html-page-context", add_lite_button, priority=600)
     app.connect("html-page-context", add_language_switch, priority=700)
     app.connect("builder-inited", add_static_path)
