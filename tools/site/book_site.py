@@ -147,6 +147,22 @@ class ExerciseTitleSource(SphinxTransform):
             subtitle += text
 
 
+class TranslatedExerciseRegistry(SphinxTransform):
+    """After the Locale transform: sphinx-exercise's registry keeps a copy of each exercise node
+    made before translation, from which it titles the exercise's solution ("Solution to
+    Exercise 2 (Squared error)"); the translated node replaces that copy."""
+
+    default_priority = 25
+
+    def apply(self, **kwargs) -> None:
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in self.document.findall(lambda n: n.get("type") == "exercise"
+                                          if hasattr(n, "get") else False):
+            entry = registry.get(node.get("label"))
+            if entry is not None and entry.get("docname") == self.env.docname:
+                entry["node"] = node.deepcopy()
+
+
 def add_static_path(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
 
@@ -182,6 +198,7 @@ def setup(app: Sphinx) -> dict:
     # A translated edition: say on notebook pages that the notebook a reader runs is English.
     app.add_config_value("npgrad_notebook_language_note", False, "html")
     app.add_transform(ExerciseTitleSource)
+    app.add_transform(TranslatedExerciseRegistry)
     app.connect("html-page-context", add_lite_button, priority=600)
     app.connect("html-page-context", add_language_switch, priority=700)
     app.connect("builder-inited", add_static_path)
