@@ -184,10 +184,12 @@ NOT_PROSE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\{[\w:-]+\}`[^`]*`|`[^`]*`", re.S
 
 
 def untranslatable(message: str) -> bool:
-    """A display-math message (LaTeX outside inline math: translating it makes Sphinx drop the
-    equation), or one with no prose at all (numbers, code, inline math): it stays as it is."""
+    """A display-math message (LaTeX outside inline math, or a `$$` block's content, which
+    starts with a newline: translating it makes Sphinx drop the equation), or one with no
+    prose at all (numbers, code, inline math): it stays as it is."""
     rest = NOT_PROSE.sub("", message)
-    return bool(re.search(r"\\[A-Za-z]+", rest)) or not re.search(r"[A-Za-z]", rest)
+    return (message.startswith("\n") or bool(re.search(r"\\[A-Za-z]+", rest))
+            or not re.search(r"[A-Za-z]", rest))
 
 
 # Included files a program writes (the performance chapter's benchmark tables: their numbers
