@@ -25,9 +25,9 @@ from tools.site import build_zh
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Documents whose Chinese is still to come. This list only shrinks.
-PENDING = [
-]
+# Documents whose Chinese is still to come (e.g. "chapters/09_x" while it is being translated).
+# This list only shrinks; today every document is translated.
+PENDING: list[str] = []
 
 pytestmark = pytest.mark.skipif(shutil.which("sphinx-intl", path=str(Path(
     build_zh.sys.executable).parent)) is None, reason="sphinx-intl is not installed: "
