@@ -43,18 +43,30 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 
+# The translated editions' folders inside the site (tools/site/build_zh.py): each a whole site,
+# built from the same sources, whose pages the tests check as they check the English ones.
+TRANSLATIONS = ("zh",)
+
+
+def source_page(page: str) -> str:
+    """The page's path in the English edition: "zh/chapters/01_x.html" -> "chapters/01_x.html"."""
+    parts = Path(page).parts
+    return Path(*parts[1:]).as_posix() if len(parts) > 1 and parts[0] in TRANSLATIONS else page
+
+
 def site_pages() -> list[str]:
-    """Every page of the site, as a path relative to it (theme templates and assets left out)."""
+    """Every page of the site and of its translations, as a path relative to the site (theme
+    templates and assets left out)."""
     if not (SITE / "index.html").is_file():
         return []
     skip = ("_static", "_vendor", "_sources", "_images", "lite")  # lite/: JupyterLite, test_lite.py
     return sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
-                  if p.relative_to(SITE).parts[0] not in skip)
+                  if Path(source_page(p.relative_to(SITE).as_posix())).parts[0] not in skip)
 
 
 def source_notebook(page: str) -> dict | None:
     """The notebook a page was built from, if it was built from one."""
-    path = BOOK / Path(page).with_suffix(".ipynb")
+    path = BOOK / Path(source_page(page)).with_suffix(".ipynb")
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 

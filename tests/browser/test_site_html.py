@@ -17,6 +17,7 @@ from tests.browser.bookpages import (
     parse,
     repository,
     site_required,
+    source_page,
 )
 
 
@@ -84,7 +85,8 @@ def test_launch_buttons_open_the_chapters_own_notebook():
     owner_name = urlsplit(url).path.strip("/")
     problems = []
     for page in CHAPTERS:
-        notebook = "/".join(filter(None, [book_path, str(Path(page).with_suffix(".ipynb"))]))
+        source = Path(source_page(page)).with_suffix(".ipynb")  # a translation's too
+        notebook = "/".join(filter(None, [book_path, str(source)]))
         expected = {
             "Binder": f"https://mybinder.org/v2/gh/{owner_name}/{branch}?urlpath=lab/tree/{notebook}",
             "Colab": f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{notebook}",
@@ -96,8 +98,7 @@ def test_launch_buttons_open_the_chapters_own_notebook():
         if lite_url():
             app = SITE / lite_url()
             target = [((SITE / page).parent / u.split("?")[0]).resolve() for u in lite]
-            if target != [app.resolve()] or lite[0].split("?path=")[1] != str(
-                    Path(page).with_suffix(".ipynb")):
+            if target != [app.resolve()] or lite[0].split("?path=")[1] != str(source):
                 problems.append(f"{page}: Run in your browser links {lite}, expected one link "
                                 f"to {app.relative_to(SITE)}?path=<this page's notebook>")
             elif not app.is_file():

@@ -29,6 +29,7 @@ from tests.browser.bookpages import (
     REQUESTED,
     SITE,
     TEXT_KEY,
+    TRANSLATIONS,
     VISITED,
     WIDGET_PAGES,
     Visit,
@@ -36,6 +37,7 @@ from tests.browser.bookpages import (
     is_redirect,
     settle,
     site_required,
+    source_page,
     take_screenshots,
 )
 
@@ -196,8 +198,10 @@ def test_the_site_ships_nothing_no_page_requests(browser):
     from fnmatch import fnmatch
 
     shipped = [p.relative_to(SITE).as_posix() for folder in ("_vendor", "_static")
-               for p in (SITE / folder).rglob("*") if p.is_file()]
-    unused = [p for p in shipped if p not in REQUESTED and not any(fnmatch(p, g) for g in ON_DEMAND)]
+               for site in (SITE, *(SITE / t for t in TRANSLATIONS))
+               for p in (site / folder).rglob("*") if p.is_file()]
+    unused = [p for p in shipped if p not in REQUESTED
+              and not any(fnmatch(source_page(p), g) for g in ON_DEMAND)]
     maps = [p.relative_to(SITE).as_posix() for p in SITE.rglob("*.map")]
     assert not maps, f"source maps shipped: {maps}"
     size = sum((SITE / p).stat().st_size for p in unused)

@@ -65,6 +65,27 @@
       });
   }
 
+  // The language switch on pages whose body the site extension does not write (the search page,
+  // the index): the same links, from the page's <link rel="alternate" hreflang> tags.
+  function languageSwitch() {
+    var links = document.querySelectorAll("link[rel='alternate'][hreflang]");
+    var article = document.querySelector(".bd-article") || document.querySelector("main");
+    if (!links.length || !article || document.querySelector(".npg-language")) return;
+    var nav = document.createElement("nav");
+    nav.className = "npg-language";
+    nav.setAttribute("aria-label", document.documentElement.lang.indexOf("zh") === 0 ? "语言"
+                                                                                   : "Language");
+    links.forEach(function (link) {
+      var a = document.createElement("a");
+      a.href = link.getAttribute("href");
+      a.hreflang = a.lang = link.hreflang;
+      a.textContent = link.title;
+      nav.appendChild(a);
+    });
+    article.insertBefore(nav, article.firstChild);
+  }
+
+  document.addEventListener("DOMContentLoaded", languageSwitch);
   document.addEventListener("DOMContentLoaded", watch);
   // Widgets draw their figures after the page has loaded: watch what they add, once a frame.
   document.addEventListener("DOMContentLoaded", function () {
