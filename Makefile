@@ -164,7 +164,8 @@ bench: venv dev data ## time npgrad against hand-written NumPy and PyTorch (benc
 	    sh -c '$(PY) -m benchmarks.bench --out benchmarks/results.md && \
 	           $(PY) -m benchmarks.ablation --out benchmarks/ablation.md && \
 	           $(PY) -m benchmarks.overhead --out benchmarks/overhead.md && \
-	           $(PY) -m benchmarks.profile_epoch --out benchmarks/profile.md'
+	           $(PY) -m benchmarks.profile_epoch --out benchmarks/profile.md && \
+	           $(PY) -m benchmarks.conv --out benchmarks/conv.md'
 
 lock: ## rebuild constraints.txt (the full lock) from requirements.txt in a throwaway venv
 	rm -rf /tmp/npgrad-lock && $(PYTHON) -m venv /tmp/npgrad-lock
