@@ -5,25 +5,10 @@ these tests make sure a change of signature or of matplotlib cannot break a chap
 execution time, and that each figure has the panels the chapter's alt text describes.
 """
 
-import matplotlib
+import numpy as np
+from bookplots import ch04, ch05
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from bookplots import ch04, ch05  # noqa: E402
-
-from npgrad.train import History  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def keep_figures(monkeypatch):
-    """plt.show() would close nothing under Agg: count the figures drawn, then close."""
-    shown = []
-    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
-    yield shown
-    plt.close("all")
+from npgrad.train import History
 
 
 def iris_like(rng, n=30):

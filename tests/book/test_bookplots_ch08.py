@@ -1,21 +1,7 @@
 """bookplots.ch08: each figure the chapter imports draws, with the panels its alt text names."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from bookplots import ch08  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def keep_figures(monkeypatch):
-    shown = []
-    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
-    yield shown
-    plt.close("all")
+import numpy as np
+from bookplots import ch08
 
 
 def drawn(fig) -> int:
