@@ -26,15 +26,17 @@ NBVAL := $(PINNED) $(PYTEST) -p tools.ci.nbval_numbers --nbval chapters --nbval-
 
 .DEFAULT_GOAL := help
 .PHONY: help book test check setup venv dev system data lint test-lib nbval test-site test-lite \
-        test-nbgrader execute lab bench clean lock assignments execute-assignments grade
+        test-nbgrader test-classroom-user translations execute lab bench clean lock assignments \
+        execute-assignments grade
 
 help: ## this list
 	@echo "make TARGET, where TARGET is one of (what it needs in brackets):"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-book: venv $(NPM_STAMP) $(LITE_STAMP) ## build the book and its JupyterLite site into _build/html [Python 3.11, npm]
+book: venv $(NPM_STAMP) $(LITE_STAMP) ## build the book (English, and Chinese in zh/) and its JupyterLite site into _build/html [Python 3.11, npm]
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/site/vendor_assets.py
+	$(PY) tools/site/build_zh.py
 	$(PY) tools/lite/build_lite.py --jupyter .venv-lite/bin/jupyter
 	@echo "The book is at _build/html/index.html ($$(( $$(date +%s) - $(STARTED) )) s since make started)"
 
@@ -45,8 +47,8 @@ book: venv $(NPM_STAMP) $(LITE_STAMP) ## build the book and its JupyterLite site
 # with CI=true a skipped group fails the run.
 test: setup lint ## set everything up, run every test, say what ran and what was skipped [as make book; root or sudo to install Chromium, bubblewrap]
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	@$(MAKE) --no-print-directory -k -j5 --output-sync=target test-lib nbval test-site test-lite \
-	    test-nbgrader; status=$$?; \
+	@$(MAKE) --no-print-directory -k -j6 --output-sync=target test-lib nbval test-site test-lite \
+	    test-nbgrader test-classroom-user; status=$$?; \
 	  $(PY) -m tools.ci.summarise_tests $(RESULTS) --make-status $$status \
 	    --seconds $$(( $$(date +%s) - $(STARTED) ))
 
@@ -73,7 +75,7 @@ dev: venv ## PyTorch's CPU build into .venv, for the parity tests and benchmarks
 	  else echo "make dev: PyTorch could not be installed (see README: PyTorch's CPU wheels);" \
 	            "the parity tests will be skipped"; fi; fi
 
-system: ## Chromium (browser tests) and bubblewrap (grader's sandbox), where root or sudo may install
+system: ## Chromium (browser tests), bubblewrap, Slurm and munge (the grader's tests), where root or sudo may install
 	@sh tools/ci/install_system.sh
 
 data: venv ## fetch and verify MNIST and Fashion-MNIST into data/
@@ -103,6 +105,19 @@ test-nbgrader: ## the four assignments through a pinned nbgrader agree with clas
 	@bash tools/ci/check_nbgrader.sh > $(RESULTS)/nbgrader.log 2>&1; status=$$?; \
 	  cat $(RESULTS)/nbgrader.log; echo $$status > $(RESULTS)/nbgrader.status; exit $$status
 
+# As root, the grader's attack tests run again as an ordinary user (tools/ci/as_ordinary_user.sh
+# creates the accounts); as an ordinary user, test-lib already ran them so.
+ATTACKS := tests/classroom/test_grade_attacks.py tests/classroom/test_grade_attacks_read_source.py \
+           tests/classroom/test_grade_parts.py
+test-classroom-user: venv ## as root: the grader's attack tests again, as an ordinary user [root]
+	@mkdir -p $(RESULTS)
+	@if [ "$$(id -u)" = 0 ]; then \
+	  out=$$(mktemp -d /tmp/npgrad-attacks.XXXXXX) && chmod 777 $$out && \
+	  sh tools/ci/as_ordinary_user.sh $(PY) -m pytest -p no:cacheprovider -q $(ATTACKS) \
+	    --junitxml=$$out/junit.xml; status=$$?; \
+	  cp $$out/junit.xml $(RESULTS)/classroom-user.xml 2>/dev/null; rm -rf $$out; exit $$status; \
+	else echo "test-classroom-user: not root; test-lib ran the attack tests as $$(id -un)"; fi
+
 $(LITE_STAMP): tools/lite/requirements.txt tools/lite/constraints.txt
 	test -x .venv-lite/bin/python || $(PYTHON) -m venv .venv-lite
 	.venv-lite/bin/python -m pip install -q -r tools/lite/requirements.txt
@@ -113,6 +128,11 @@ $(NPM_STAMP): package.json package-lock.json
 
 execute: venv data ## re-run every chapter in place (or NB=chapters/03_x.ipynb), pinned
 	$(PINNED) $(PY) tools/ci/execute_notebooks.py $(or $(NB),chapters/*.ipynb)
+
+# After an English change: refresh the Chinese catalogues (locales/) and list, per document, what
+# needs translating; tests/book/test_translations.py fails until it is translated.
+translations: venv ## refresh the Chinese message catalogues and list what needs translating
+	$(PY) tools/site/build_zh.py --update
 
 lab: venv data ## JupyterLab on the chapters
 	$(BIN)/jupyter lab chapters
@@ -144,7 +164,8 @@ bench: venv dev data ## time npgrad against hand-written NumPy and PyTorch (benc
 	    sh -c '$(PY) -m benchmarks.bench --out benchmarks/results.md && \
 	           $(PY) -m benchmarks.ablation --out benchmarks/ablation.md && \
 	           $(PY) -m benchmarks.overhead --out benchmarks/overhead.md && \
-	           $(PY) -m benchmarks.profile_epoch --out benchmarks/profile.md'
+	           $(PY) -m benchmarks.profile_epoch --out benchmarks/profile.md && \
+	           $(PY) -m benchmarks.conv --out benchmarks/conv.md'
 
 lock: ## rebuild constraints.txt (the full lock) from requirements.txt in a throwaway venv
 	rm -rf /tmp/npgrad-lock && $(PYTHON) -m venv /tmp/npgrad-lock

@@ -5,8 +5,11 @@ no outside script or stylesheet, launch buttons, repository and issue links buil
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
 
 from tests.browser.bookpages import (
     CHAPTERS,
@@ -112,3 +115,36 @@ def test_launch_buttons_open_the_chapters_own_notebook():
                 problems.append(f"{page}: {name} links {found}, expected [{url}]")
     assert not problems, "\n".join(problems)
 
+
+def stream_boxes(html: str):
+    """For each cell's output area on a page: the (stream, text) of its boxes in order."""
+    soup = BeautifulSoup(html, "html.parser")
+    for area in soup.select("div.cell_output"):
+        boxes = []
+        for box in area.find_all("div", class_="output", recursive=False):
+            classes = box.get("class", [])
+            name = "stderr" if "stderr" in classes else "stdout" if "stream" in classes else ""
+            boxes.append((name, box.get_text()))
+        yield boxes
+
+
+def test_the_site_shows_each_stream_in_one_box_never_empty():
+    """ipykernel may flush one print in pieces; _config.yml's `nb_merge_streams` joins them
+    at build time, so no cell shows its printed output in several boxes, nor an empty one."""
+    site_required()
+    found = []
+    for page_name in CHAPTERS:
+        found += [f"{page_name}: {problem}" for problem in split_or_empty_boxes(SITE / page_name)]
+    assert not found, "\n".join(found)
+
+
+def split_or_empty_boxes(page: Path) -> list[str]:
+    found = []
+    for k, boxes in enumerate(stream_boxes(page.read_text(encoding="utf-8"))):
+        names = [name for name, _ in boxes]
+        if any(a == b != "" for a, b in itertools.pairwise(names)):
+            found.append(f"output area {k}: {names.count('stdout')} stdout boxes in a row: "
+                         + " | ".join(text.strip()[:30] for _, text in boxes))
+        found += [f"output area {k}: an empty {name} box" for name, text in boxes
+                  if name and not text.strip()]
+    return found

@@ -25,7 +25,10 @@ SUITES = {  # report file -> what it covers
     "nbval": "chapters re-run under nbval",
     "site": "the built site in Chromium (tests/browser)",
     "lite": "the chapters in JupyterLite (tests/browser/test_lite.py)",
+    "classroom-user": "the grader's attack tests as an ordinary user (run as root)",
 }
+# Suites that run only where they can: as root, the grader's attacks run again as a user.
+OPTIONAL = {"classroom-user"}
 # What a skip's reason names -> (the group, the command that fixes it).
 FIXES = [
     (r"PyTorch|torch is not installed", "PyTorch is not installed (the parity tests' reference)",
@@ -39,16 +42,22 @@ FIXES = [
      "npm ci --no-audit --no-fund --ignore-scripts"),
     (r"no built site|make book", "the site is not built", "make book"),
     (r"MNIST|npgrad\.datasets fetch|make data|dataset", "a dataset is missing", "make data"),
+    # What no install supplies on this machine: listed, and not a failure in CI.
     (r"x86-64-v3 pin", "the numeric pin cannot hold on this CPU (outputs compared tolerantly)",
-     "none on this CPU: the strict comparison runs on x86-64 machines with AVX2"),
+     None),
+    (r"cgroup", "cgroups v2 are not delegated to the grader here (the per-notebook limits "
+     "are tested on a stand-in folder)", None),
+    (r"Slurm cluster needs root", "a Slurm cluster needs root (it ran in the root run)", None),
 ]
+ELSEWHERE = "ran in another suite (as root or as an ordinary user)"
 
 
 @dataclass
 class Suite:
     name: str
     counts: Counter = field(default_factory=Counter)
-    skips: list[str] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)  # (test id, reason)
+    passed: set[str] = field(default_factory=set)
     ran: bool = True
 
 
@@ -60,11 +69,13 @@ def read_suite(path: Path, name: str) -> Suite:
         return suite
     for case in ET.parse(path).getroot().iter("testcase"):
         outcome = next((c for c in case if c.tag in ("failure", "error", "skipped")), None)
+        test = f"{case.get('classname')}::{case.get('name')}"
         if outcome is None:
             suite.counts["passed"] += 1
+            suite.passed.add(test)
         elif outcome.tag == "skipped":
             suite.counts["skipped"] += 1
-            suite.skips.append(skip_reason(outcome))
+            suite.skips.append((test, skip_reason(outcome)))
         else:
             suite.counts["failed"] += 1
     return suite
@@ -79,8 +90,9 @@ def skip_reason(skipped: ET.Element) -> str:
     return message or "no reason given"
 
 
-def group(reason: str) -> tuple[str, str]:
-    """(what is missing, the command that fixes it) for one skip reason."""
+def group(reason: str) -> tuple[str, str | None]:
+    """(what is missing, the command that fixes it, None where nothing here can) for one
+    skip reason."""
     reason = re.sub(r"^Skipped: ", "", reason.strip())
     for pattern, what, fix in FIXES:
         if re.search(pattern, reason):
@@ -98,6 +110,7 @@ def nbgrader_line(results: Path) -> tuple[str, bool]:
 
 def summarise(results: Path, make_status: int, seconds: int | None, ci: bool) -> int:
     suites = [read_suite(results / f"{name}.xml", name) for name in SUITES]
+    suites = [s for s in suites if s.ran or s.name not in OPTIONAL]
     total = Counter()
     print("\n== make test: what ran ==")
     for suite in suites:
@@ -108,16 +121,21 @@ def summarise(results: Path, make_status: int, seconds: int | None, ci: bool) ->
         print(f"  {SUITES[suite.name]:<60} {line}")
     nbgrader, nbgrader_ok = nbgrader_line(results)
     print(f"  {nbgrader}")
-    groups = Counter(group(reason) for suite in suites for reason in suite.skips)
+    passed = set().union(*(s.passed for s in suites))
+    groups = Counter((ELSEWHERE, "") if test in passed else group(reason)
+                     for suite in suites for test, reason in suite.skips)
     if groups:
         print("Skipped, and how to run them:")
         for (what, fix), n in groups.most_common():
-            print(f"  {n:5d} skipped: {what}\n        fix: {fix}")
+            how = fix or "nothing on this machine (not a failure in CI)"
+            print(f"  {n:5d} skipped: {what}" + (f"\n        fix: {how}" if fix != "" else ""))
+    fixable = sum(n for (what, fix), n in groups.items() if fix)
     problems = []
     if make_status != 0 or total["failed"] or not all(s.ran for s in suites) or not nbgrader_ok:
         problems.append("a suite failed or did not run")
-    if ci and total["skipped"]:
-        problems.append(f"CI=true and {total['skipped']} tests were skipped: CI runs every test")
+    if ci and fixable:
+        problems.append(f"CI=true and {fixable} tests were skipped for want of something "
+                        "an install supplies: CI runs every test")
     took = f" in {seconds // 60} min {seconds % 60:02d} s" if seconds is not None else ""
     verdict = "FAILED (" + "; ".join(problems) + ")" if problems else "passed"
     print(f"make test {verdict}{took}")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import shutil
 import subprocess
@@ -157,9 +158,10 @@ def zh_toc(book: Path, out: Path) -> Path:
     return write_yaml(out / "_toc.yml", toc)
 
 
-def jupyter_book(*args: str, book: Path = ROOT) -> None:
+def jupyter_book(*args: str, book: Path = ROOT, env: dict | None = None) -> None:
     exe = Path(sys.executable).parent / "jupyter-book"
-    subprocess.run([str(exe), "build", *args, str(book)], check=True, cwd=book)
+    subprocess.run([str(exe), "build", *args, str(book)], check=True, cwd=book,
+                   env={**os.environ, **(env or {})})
 
 
 def templates(book: Path = ROOT, out: Path | None = None) -> Path:
@@ -168,7 +170,8 @@ def templates(book: Path = ROOT, out: Path | None = None) -> Path:
     config = gettext_config(book, out)
     shutil.rmtree(out / "_build" / "gettext", ignore_errors=True)
     jupyter_book("--all", "--builder", "custom", "--custom-builder", "gettext",
-                 "--config", str(config), "--path-output", str(out), book=book)
+                 "--config", str(config), "--path-output", str(out), book=book,
+                 env={"SOURCE_DATE_EPOCH": "0"})  # a fixed POT-Creation-Date: no header churn
     return out / "_build" / "gettext"
 
 

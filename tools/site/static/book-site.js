@@ -48,8 +48,9 @@
     document.querySelectorAll("details > summary").forEach(function (summary) {
       if (summary.textContent.trim() || summary.hasAttribute("aria-label")) return;
       var link = summary.parentElement.parentElement.querySelector(":scope > a");
-      var title = link ? link.textContent.trim() : "this section";
-      summary.setAttribute("aria-label", "Pages under " + title);
+      var zh = document.documentElement.lang.indexOf("zh") === 0;  // the Chinese edition
+      var title = link ? link.textContent.trim() : (zh ? "本节" : "this section");
+      summary.setAttribute("aria-label", zh ? title + "下的页面" : "Pages under " + title);
     });
     // The same for sphinx-togglebutton's "Show code cell source" toggles, named "Toggle hidden
     // content" (their visible text says more).
