@@ -195,7 +195,7 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
                     F.linear(x, w).backward(grad)
                     return x.grad.data, w.grad.data.T
             """), "sum", """
-            import npgrad.functional as F
+            from npgrad.reductions import _expand
 
 
             class Sum(Function):
@@ -207,7 +207,7 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
                     return x.sum(axis=self.dim, keepdims=self.keepdim)
 
                 def backward(self, grad):
-                    grad = F._expand(grad, self.shape, self.dim, self.keepdim)
+                    grad = _expand(grad, self.shape, self.dim, self.keepdim)
                     return np.broadcast_to(grad, self.shape)
             """)},
         # 8. a name that becomes another student's file name
