@@ -153,6 +153,7 @@ DELEGATING = {  # cells rewritten to call npgrad's own implementation, in the pl
              """)},
     A5: {"im2col": dedent("""
              import npgrad.functional as F
+             from npgrad import Tensor
 
 
              def im2col(x, kernel_size, stride=1, padding=0):
@@ -168,6 +169,7 @@ DELEGATING = {  # cells rewritten to call npgrad's own implementation, in the pl
              """),
          "conv2d": dedent("""
              import npgrad.functional as F
+             from npgrad import Tensor
 
 
              class Conv2d(Function):
