@@ -41,7 +41,7 @@ from npgrad import Tensor
 SOURCE = Path(__file__).resolve().parents[2] / "assignments"
 SOURCES = source_notebooks(SOURCE)
 NAMES = [path.stem for path in SOURCES]
-A1, A2, A3, A4 = NAMES
+A1, A2, A3, A4, A5 = NAMES
 def source(name: str) -> nbformat.NotebookNode:
     return read_source(SOURCE / f"{name}.ipynb")
 

@@ -17,7 +17,8 @@ from classroom.assign import make_version, read_source
 from npgrad import nn
 
 REPO = Path(__file__).resolve().parents[2]
-NAMES = ["01_backward_rules", "02_linear_regression", "03_softmax_cross_entropy", "04_mlp_mnist"]
+NAMES = ["01_backward_rules", "02_linear_regression", "03_softmax_cross_entropy", "04_mlp_mnist",
+         "05_convolution"]
 
 
 def touch(path: Path, text: str = "{}") -> Path:

@@ -33,7 +33,7 @@ from tools.ci.nbval_numbers import output_check_mode, same_within_tolerance
 SOURCE = Path(__file__).resolve().parents[2] / "assignments"
 SOURCES = source_notebooks(SOURCE)
 NAMES = [path.stem for path in SOURCES]
-A1, A2, A3, A4 = NAMES
+A1, A2, A3, A4, A5 = NAMES
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                  "PYTHONHASHSEED": "0"}
 
@@ -151,6 +151,50 @@ DELEGATING = {  # cells rewritten to call npgrad's own implementation, in the pl
              def train_epoch(model, loader, loss_fn, optimizer):
                  return npgrad.train.train_epoch(model, loader, loss_fn, optimizer)["loss"]
              """)},
+    A5: {"im2col": dedent("""
+             import npgrad.functional as F
+             from npgrad import Tensor
+
+
+             def im2col(x, kernel_size, stride=1, padding=0):
+                 return F.unfold(Tensor(x), kernel_size, padding=padding, stride=stride).data
+             """),
+         "col2im": dedent("""
+             from npgrad.conv import Fold, _geometry
+
+
+             def col2im(cols, shape, kernel_size, stride=1, padding=0):
+                 geometry = _geometry("fold", kernel_size, stride, padding, 1)
+                 return Fold(geometry, shape).forward(cols)
+             """),
+         "conv2d": dedent("""
+             import npgrad.functional as F
+             from npgrad import Tensor
+
+
+             class Conv2d(Function):
+                 def __init__(self, stride=1, padding=0):
+                     self.stride, self.padding = stride, padding
+
+                 def forward(self, x, weight, bias):
+                     self.inputs_ = [Tensor(a, requires_grad=True) for a in (x, weight, bias)]
+                     self.y = F.conv2d(*self.inputs_, self.stride, self.padding)
+                     return self.y.data
+
+                 def backward(self, grad):
+                     self.y.backward(grad)
+                     return tuple(t.grad.data for t in self.inputs_)
+             """),
+         "maxpool": dedent("""
+             import npgrad.pooling
+
+
+             class MaxPool2d(npgrad.pooling.MaxPool2d):
+                 def __init__(self, kernel_size, stride=None):
+                     stride = kernel_size if stride is None else stride
+                     geometry = npgrad.pooling._geometry("max_pool2d", kernel_size, stride, 0, 1)
+                     super().__init__(geometry)
+             """)},
 }
 PLANTED_MISTAKES = {  # student: (assignment, cell, the right code, the wrong code)
     "wrong_softmax": (A3, "softmax", "(axis=1, keepdims=True))\n    return E / E.sum(axis=1, keepdims=True)",
@@ -159,6 +203,8 @@ PLANTED_MISTAKES = {  # student: (assignment, cell, the right code, the wrong co
     "wrong_sum": (A1, "sum", "if self.dim is not None and not self.keepdim:",
                   "if False:"),  # the summed axis is never put back
     "wrong_sgd": (A2, "sgd_step", "p.data -= lr", "p.data += lr"),  # ascent
+    "wrong_col2im": (A5, "col2im", "columns] += windows", "columns] = windows"),  # overlaps lost
+    "wrong_maxpool": (A5, "maxpool", "self.argmax == i * k + j", "self.argmax >= 0"),  # to every element
 }
 
 
@@ -267,6 +313,8 @@ PLANTED = [  # (student, assignment, the tests it must lose, and only those)
     ("wrong_gradient", A3, {"test_cross_entropy", "test_softmax_cross_entropy"}),
     ("wrong_sum", A1, {"test_sum"}),
     ("wrong_sgd", A2, {"test_sgd_step", "test_train_linreg"}),
+    ("wrong_col2im", A5, {"test_col2im", "test_conv2d_backward"}),  # dl/dx goes through col2im
+    ("wrong_maxpool", A5, {"test_maxpool_backward"}),
 ]
 
 
@@ -286,6 +334,8 @@ DELEGATED = {  # the tests whose function calls npgrad's reference
     A2: {"test_mse_gradients", "test_sgd_step", "test_train_linreg"},
     A3: {"test_softmax", "test_cross_entropy", "test_softmax_cross_entropy"},
     A4: {"test_train_epoch", "test_train_mlp"},  # train_mlp trains with that train_epoch
+    A5: {"test_im2col", "test_col2im", "test_conv2d_forward", "test_conv2d_backward",
+         "test_maxpool_backward"},
 }
 
 

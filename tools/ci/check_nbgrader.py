@@ -1,4 +1,4 @@
-"""The four assignments through nbgrader, against classroom.grade: tools/ci/check_nbgrader.sh runs it.
+"""The assignments through nbgrader, against classroom.grade: tools/ci/check_nbgrader.sh runs it.
 
     python tools/ci/check_nbgrader.py WORKDIR     (in a venv with nbgrader; PYTHONPATH=lib)
 

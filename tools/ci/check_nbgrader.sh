@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # nbgrader stays a tested path: a pinned nbgrader, in its own venv under /tmp, runs
-# generate_assignment, validate and autograde on the four source notebooks, and the honest and
+# generate_assignment, validate and autograde on the source notebooks, and the honest and
 # empty controls must score there what they score with classroom.grade (full marks and zero).
 # Run from anywhere: bash tools/ci/check_nbgrader.sh (CI runs it after make test; MNIST in data/).
 set -euo pipefail
