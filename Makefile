@@ -100,7 +100,7 @@ test-lite: venv book ## the chapters in the site's JupyterLite, in headless Chro
 	@mkdir -p $(RESULTS)
 	$(PYTEST) tests/browser/test_lite.py --junitxml=$(RESULTS)/lite.xml
 
-test-nbgrader: ## the four assignments through a pinned nbgrader agree with classroom.grade [MNIST]
+test-nbgrader: ## the assignments through a pinned nbgrader agree with classroom.grade [MNIST]
 	@mkdir -p $(RESULTS)
 	@bash tools/ci/check_nbgrader.sh > $(RESULTS)/nbgrader.log 2>&1; status=$$?; \
 	  cat $(RESULTS)/nbgrader.log; echo $$status > $(RESULTS)/nbgrader.status; exit $$status
