@@ -15,6 +15,8 @@ class RMSprop(Optimizer):
 
     centered=True divides by the standard deviation sqrt(v - m^2) instead, m the running
     mean of g; momentum > 0 accumulates the divided gradient in a buffer, as SGD does.
+    Where npgrad differs from PyTorch: alpha = 1 is refused (v would stay 0, and every
+    step divide by eps); PyTorch accepts it.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
