@@ -34,6 +34,7 @@ help: ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 book: venv $(NPM_STAMP) $(LITE_STAMP) ## build the book (English, and Chinese in zh/) and its JupyterLite site into _build/html [Python 3.11, npm]
+	rm -rf _build/html  # no page left over from a renamed or removed chapter
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/site/vendor_assets.py
 	$(PY) tools/site/build_zh.py
