@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from npgrad.tensor import Function, Tensor, _promote, to_float
+from npgrad.promotion import to_float
+from npgrad.tensor import Function, Tensor, _promote
 
 # --------------------------------------------------------------------------- arithmetic
 

@@ -72,3 +72,8 @@ def _if_higher_kind(dtype: np.dtype | None, lower: np.dtype | None) -> np.dtype 
     if dtype is None or lower is None:
         return lower if dtype is None else dtype
     return lower if _kind_rank(lower) > _kind_rank(dtype) else dtype
+
+
+def to_float(x: np.ndarray) -> np.ndarray:
+    """x if floating point, else x in DEFAULT_DTYPE (as PyTorch's exp of ints)."""
+    return x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)

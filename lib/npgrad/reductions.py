@@ -10,7 +10,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from npgrad.tensor import Function, Tensor, as_array, to_float
+from npgrad.promotion import to_float
+from npgrad.tensor import Function, Tensor, as_array
 
 
 def _dims(dim, keepdim, axis=None, keepdims=None):

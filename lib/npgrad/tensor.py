@@ -49,11 +49,6 @@ def as_shape(args: tuple) -> tuple[int, ...]:
     return tuple(args)
 
 
-def to_float(x: np.ndarray) -> np.ndarray:
-    """x if floating point, else x in DEFAULT_DTYPE (as PyTorch's exp of ints)."""
-    return x if x.dtype.kind == "f" else x.astype(DEFAULT_DTYPE)
-
-
 def _operand(other: Any) -> Any:
     """other for a NumPy operation on a tensor's data: a Python number is passed as it
     is, which NumPy treats as weak (as PyTorch does) and converts exactly."""
