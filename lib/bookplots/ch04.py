@@ -1,8 +1,9 @@
-"""Figures of chapter 4, softmax regression: Iris, decision regions, training curves, images.
+"""Figures of chapter 4, softmax regression: Iris, decision regions, training curves,
+images.
 
-Each function draws one figure (or one panel of it) from numbers the chapter computed; the
-chapter shows how a decision-region figure is made (a model evaluated on a grid) and calls
-these for the rest.
+Each function draws one figure (or one panel of it) from numbers the chapter computed;
+the chapter shows how a decision-region figure is made (a model evaluated on a grid) and
+calls these for the rest.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ def iris_pairs(X: np.ndarray, y: np.ndarray, pairs: Sequence[Sequence[int]]):
     fig, axes = plt.subplots(1, len(pairs), figsize=(4.6 * len(pairs), 3.6))
     for ax, (i, j) in zip(np.atleast_1d(axes), pairs, strict=True):
         for k, name in enumerate(IRIS_CLASSES):
-            ax.scatter(X[y == k, i], X[y == k, j], s=14, color=COLORS[k],
-                       label=name)
-        ax.set(xlabel=f"{IRIS_FEATURES[i]} (cm)",
-               ylabel=f"{IRIS_FEATURES[j]} (cm)")
+            ax.scatter(X[y == k, i], X[y == k, j], s=14, color=COLORS[k], label=name)
+        ax.set(xlabel=f"{IRIS_FEATURES[i]} (cm)", ylabel=f"{IRIS_FEATURES[j]} (cm)")
     np.atleast_1d(axes)[0].legend(fontsize="small")
     plt.show()
 
@@ -38,20 +37,32 @@ def scatter_split(ax, X_train, y_train, X_test, y_test) -> None:
 
 
 def regions(ax, xs, ys, P, title: str = "") -> None:
-    """Shade each grid point by its predicted class (P has shape (len(ys), len(xs), 3))."""
-    ax.contourf(xs, ys, P.argmax(axis=2), levels=[-0.5, 0.5, 1.5, 2.5],
-                colors=COLORS, alpha=0.25)
+    """Shade each grid point by its predicted class (P has shape (len(ys), len(xs),
+    3))."""
+    ax.contourf(
+        xs,
+        ys,
+        P.argmax(axis=2),
+        levels=[-0.5, 0.5, 1.5, 2.5],
+        colors=COLORS,
+        alpha=0.25,
+    )
     ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), title=title)
 
 
-def regions_and_probability(xs, ys, P, split, names=("petal length",
-                                                     "petal width")):
+def regions_and_probability(xs, ys, P, split, names=("petal length", "petal width")):
     """Left: predicted class; right: P(versicolor); the flowers of split on both."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     regions(axes[0], xs, ys, P, "predicted class (crosses: test flowers)")
-    image = axes[1].imshow(P[:, :, 1], origin="lower", aspect="auto",
-                           cmap="Oranges", vmin=0, vmax=1,
-                           extent=(xs[0], xs[-1], ys[0], ys[-1]))
+    image = axes[1].imshow(
+        P[:, :, 1],
+        origin="lower",
+        aspect="auto",
+        cmap="Oranges",
+        vmin=0,
+        vmax=1,
+        extent=(xs[0], xs[-1], ys[0], ys[-1]),
+    )
     fig.colorbar(image, ax=axes[1], label="P(versicolor)")
     axes[1].set(title="probability of versicolor")
     for ax in axes:
@@ -76,8 +87,7 @@ def regions_side_by_side(panels, split_of, names_of):
 def epoch_figure(xs, ys, P, split, epoch: int, acc: float):
     """One frame of the epoch explorer: the regions after `epoch` epochs."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    regions(ax, xs, ys, P,
-            f"epoch {epoch}: training accuracy {acc:.2f}")
+    regions(ax, xs, ys, P, f"epoch {epoch}: training accuracy {acc:.2f}")
     scatter_split(ax, *split)
     ax.set(xlabel="petal length (cm)", ylabel="petal width (cm)")
     ax.legend(loc="upper left")
@@ -112,10 +122,12 @@ def train_and_validation(history, switch_epoch: int):
     epochs = np.arange(1, len(history.train_loss) + 1)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     for ax, metric in zip(axes, ["loss", "accuracy"], strict=True):
-        ax.plot(epochs, history.metrics[f"train_{metric}"], "o-", ms=3,
-                label="training")
-        ax.plot(epochs, history.metrics[f"val_{metric}"], "o-", ms=3,
-                label="validation")
+        ax.plot(
+            epochs, history.metrics[f"train_{metric}"], "o-", ms=3, label="training"
+        )
+        ax.plot(
+            epochs, history.metrics[f"val_{metric}"], "o-", ms=3, label="validation"
+        )
         ax.axvline(switch_epoch + 0.5, color="gray", ls="--", lw=1)
         ax.set(xlabel="epoch", ylabel=metric)
     axes[0].legend()
@@ -127,8 +139,14 @@ def confusion(cm: np.ndarray, classes: Sequence[str]):
     fig, ax = plt.subplots(figsize=(7, 6))
     ax.imshow(cm, cmap="Blues")
     for i, j in np.ndindex(cm.shape):
-        ax.text(j, i, cm[i, j], ha="center", va="center",
-                color="white" if cm[i, j] > cm.max() / 2 else "black")
+        ax.text(
+            j,
+            i,
+            cm[i, j],
+            ha="center",
+            va="center",
+            color="white" if cm[i, j] > cm.max() / 2 else "black",
+        )
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
     ax.set_yticks(range(len(classes)), classes)
     ax.set(xlabel="predicted class", ylabel="true class")
@@ -140,8 +158,9 @@ def templates(rows):
 
     rows: a list of (weight matrix (10, 784), class names), one figure row each.
     """
-    fig, axes = plt.subplots(len(rows), 10, figsize=(12, 1.6 * len(rows)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), 10, figsize=(12, 1.6 * len(rows)), squeeze=False
+    )
     for row, (weight, classes) in enumerate(rows):
         for j, ax in enumerate(axes[row]):
             template = weight[j].reshape(28, 28)
@@ -152,8 +171,7 @@ def templates(rows):
     plt.show()
 
 
-def predictions(images, predicted, true, classes, rows: int = 2,
-                cols: int = 8):
+def predictions(images, predicted, true, classes, rows: int = 2, cols: int = 8):
     """Images titled with their predicted class; mistakes in red, with the truth."""
     fig, axes = plt.subplots(rows, cols, figsize=(10, 1.6 * rows))
     for ax, image, p, t in zip(axes.flat, images, predicted, true, strict=False):

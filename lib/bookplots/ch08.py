@@ -33,8 +33,9 @@ def filters(weight: np.ndarray) -> None:
     n = len(weight)
     cols = min(n, 6)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(0.9 * cols + 0.4, 1.0 * rows + 0.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(0.9 * cols + 0.4, 1.0 * rows + 0.5), squeeze=False
+    )
     for k, ax in enumerate(axes.flat):
         _bare(ax)
         if k < n:
@@ -43,7 +44,9 @@ def filters(weight: np.ndarray) -> None:
             ax.set_title(f"{k}", fontsize="small")
         else:
             ax.axis("off")
-    fig.suptitle("First-layer filters: red adds, blue subtracts", fontsize="medium", y=1.0)
+    fig.suptitle(
+        "First-layer filters: red adds, blue subtracts", fontsize="medium", y=1.0
+    )
     plt.show()
 
 
@@ -53,9 +56,13 @@ def feature_maps(pictures: np.ndarray, maps: np.ndarray, names: Sequence[str]) -
     n, channels = maps.shape[:2]
     per_row = 6
     lines = -(-channels // per_row)
-    fig, axes = plt.subplots(n * lines, per_row + 1,
-                             figsize=(0.8 * (per_row + 1) + 0.6, 1.0 * n * lines + 0.5),
-                             squeeze=False, gridspec_kw={"hspace": 0.5})
+    fig, axes = plt.subplots(
+        n * lines,
+        per_row + 1,
+        figsize=(0.8 * (per_row + 1) + 0.6, 1.0 * n * lines + 0.5),
+        squeeze=False,
+        gridspec_kw={"hspace": 0.5},
+    )
     for ax in axes.flat:
         _bare(ax)
     for i in range(n):
@@ -68,7 +75,9 @@ def feature_maps(pictures: np.ndarray, maps: np.ndarray, names: Sequence[str]) -
             ax = axes[top + c // per_row, 1 + c % per_row]
             ax.imshow(maps[i, c], cmap="magma")
             ax.set_title(f"{c}", fontsize="small")
-    fig.suptitle("First-layer feature maps (bright: the filter responds)", fontsize="medium")
+    fig.suptitle(
+        "First-layer feature maps (bright: the filter responds)", fontsize="medium"
+    )
     plt.show()
 
 

@@ -1,15 +1,16 @@
-"""Explorers that respond on the static page: one precomputed figure per control position.
+"""Explorers that respond on the static page: one precomputed figure per control
+position.
 
-`ipywidgets.interactive` redraws its figure in the kernel, so on the built book, where no
-kernel runs, its figure never changes. Here every figure is drawn once, while the notebook
-executes, and kept in an ipywidgets `Stack`; each control's `index` is `jslink`ed to a
-Stack's `selected_index`, so the browser itself shows the figure for the control's
-position, from the widget state stored in the notebook. The same widgets work unchanged in
-JupyterLab and JupyterLite, with or without a kernel.
+`ipywidgets.interactive` redraws its figure in the kernel, so on the built book, where
+no kernel runs, its figure never changes. Here every figure is drawn once, while the
+notebook executes, and kept in an ipywidgets `Stack`; each control's `index` is
+`jslink`ed to a Stack's `selected_index`, so the browser itself shows the figure for the
+control's position, from the widget state stored in the notebook. The same widgets work
+unchanged in JupyterLab and JupyterLite, with or without a kernel.
 
-Controls are selection widgets (`SelectionSlider`, `ToggleButtons`, `Dropdown`, ...): each
-has a finite list of options, hence a finite list of figures. Two controls give a Stack of
-Stacks (one figure per combination), and so on.
+Controls are selection widgets (`SelectionSlider`, `ToggleButtons`, `Dropdown`, ...):
+each has a finite list of options, hence a finite list of figures. Two controls give a
+Stack of Stacks (one figure per combination), and so on.
 
     lr = widgets.SelectionSlider(options=[0.01, 0.1, 1.0], description="learning rate")
     explorer(draw_training, lambda lr: f"Loss curve for learning rate {lr}", lr=lr)
@@ -34,10 +35,11 @@ __all__ = ["combinations", "explorer", "figure_stack", "image_html", "play_butto
 
 
 def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
-    """The figure as a PNG <img> with its alt text, in an HTML widget; the figure is closed.
+    """The figure as a PNG <img> with its alt text, in an HTML widget; the figure is
+    closed.
 
-    The image keeps the width at which its smallest text is legible (bookplots.style) and
-    scrolls sideways in its box where the page is narrower.
+    The image keeps the width at which its smallest text is legible (bookplots.style)
+    and scrolls sideways in its box where the page is narrower.
     """
     if not alt.strip():
         raise ValueError("image_html: empty alt text; describe what the figure shows")
@@ -46,31 +48,43 @@ def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
     plt.close(fig)
     width = legible_width(Image.open(buffer))
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    img = (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-           f'style="max-width: 100%; min-width: {width or 0}px; height: auto;">')
-    # the box scrolls on the book's pages (book-site.css lets it shrink to the column); in
-    # JupyterLab the widget's own box scrolls
-    return widgets.HTML(value=f'<div class="npg-figure" style="overflow-x: auto;">{img}</div>')
+    img = (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+        f'style="max-width: 100%; min-width: {width or 0}px; height: auto;">'
+    )
+    # the box scrolls on the book's pages (book-site.css lets it shrink to the column);
+    # in JupyterLab the widget's own box scrolls
+    return widgets.HTML(
+        value=f'<div class="npg-figure" style="overflow-x: auto;">{img}</div>'
+    )
 
 
 def _options(control: widgets.Widget) -> list:
     """The values a selection control can take, in the order of its `index`."""
     if not hasattr(control, "index") or not hasattr(control, "options"):
-        raise TypeError(f"explorer: {type(control).__name__} has no `options` and `index`; use a "
-                        "selection control (SelectionSlider, ToggleButtons, Dropdown, ...)")
+        raise TypeError(
+            f"explorer: {type(control).__name__} has no `options` and `index`; use a "
+            "selection control (SelectionSlider, ToggleButtons, Dropdown, ...)"
+        )
     return [value for _, value in control._options_full]  # (label, value) pairs
 
 
-def figure_stack(draw: Callable[..., Figure], alt: Callable[..., str],
-                 controls: dict[str, widgets.Widget]) -> widgets.Stack:
-    """A Stack (of Stacks, for several controls) holding draw(**values) for every combination.
+def figure_stack(
+    draw: Callable[..., Figure],
+    alt: Callable[..., str],
+    controls: dict[str, widgets.Widget],
+) -> widgets.Stack:
+    """A Stack (of Stacks, for several controls) holding draw(**values) for every
+    combination.
 
-    The first control picks among the outer Stack's children, the next among theirs, and so on;
-    each Stack's `selected_index` is jslinked to its control's `index`, so no kernel is needed.
-    `alt(**values)` gives each figure's alt text.
+    The first control picks among the outer Stack's children, the next among theirs, and
+    so on; each Stack's `selected_index` is jslinked to its control's `index`, so no
+    kernel is needed. `alt(**values)` gives each figure's alt text.
     """
     if not controls:
-        raise ValueError("figure_stack: give at least one control, e.g. lr=SelectionSlider(...)")
+        raise ValueError(
+            "figure_stack: give at least one control, e.g. lr=SelectionSlider(...)"
+        )
     names = list(controls)
     values = [_options(controls[name]) for name in names]
 
@@ -86,32 +100,47 @@ def figure_stack(draw: Callable[..., Figure], alt: Callable[..., str],
     return build(0, {})
 
 
-def play_button(control: widgets.Widget, interval: int = 300,
-                description: str = "Play") -> widgets.Play:
-    """A Play button that steps `control` through its options (jslinked, no kernel needed)."""
-    play = widgets.Play(value=control.index, min=0, max=len(_options(control)) - 1,
-                        interval=interval, description=description, tooltip=description)
+def play_button(
+    control: widgets.Widget, interval: int = 300, description: str = "Play"
+) -> widgets.Play:
+    """A Play button that steps `control` through its options (jslinked, no kernel
+    needed)."""
+    play = widgets.Play(
+        value=control.index,
+        min=0,
+        max=len(_options(control)) - 1,
+        interval=interval,
+        description=description,
+        tooltip=description,
+    )
     widgets.jslink((play, "value"), (control, "index"))
     return play
 
 
-def explorer(draw: Callable[..., Figure], alt: Callable[..., str],
-             **controls: widgets.Widget) -> widgets.VBox:
-    """The controls above their figure: draw(**values) precomputed for every combination.
+def explorer(
+    draw: Callable[..., Figure], alt: Callable[..., str], **controls: widgets.Widget
+) -> widgets.VBox:
+    """The controls above their figure: draw(**values) precomputed for every
+    combination.
 
-    Each control should carry a `description` (it is its visible label and accessible name).
-    The number of figures is the product of the numbers of options: keep it small (tens).
+    Each control should carry a `description` (it is its visible label and accessible
+    name). The number of figures is the product of the numbers of options: keep it small
+    (tens).
     """
     for name, control in controls.items():
         if not getattr(control, "description", ""):
-            raise ValueError(f"explorer: control {name!r} has no description; give it one, "
-                             f"e.g. description={name!r}, so that readers know what it sets")
+            raise ValueError(
+                f"explorer: control {name!r} has no description; give it one, "
+                f"e.g. description={name!r}, so that readers know what it sets"
+            )
     count = 1
     for control in controls.values():
         count *= len(_options(control))
     if count > 100:
-        raise ValueError(f"explorer: {count} figures to precompute; use fewer options (at most "
-                         "100 combinations keep the page light)")
+        raise ValueError(
+            f"explorer: {count} figures to precompute; use fewer options (at most "
+            "100 combinations keep the page light)"
+        )
     stack = figure_stack(draw, alt, controls)
     return widgets.VBox([widgets.HBox(list(controls.values())), stack])
 
@@ -119,5 +148,7 @@ def explorer(draw: Callable[..., Figure], alt: Callable[..., str],
 def combinations(**controls: widgets.Widget) -> list[dict]:
     """Every combination of the controls' values, in the order the Stacks hold them."""
     names = list(controls)
-    return [dict(zip(names, combo, strict=True))
-            for combo in itertools.product(*(_options(controls[n]) for n in names))]
+    return [
+        dict(zip(names, combo, strict=True))
+        for combo in itertools.product(*(_options(controls[n]) for n in names))
+    ]
