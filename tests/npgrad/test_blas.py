@@ -65,8 +65,8 @@ def check(result, expected, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "shape_a, shape_b",
-    [((64, 784), (784, 256)), ((256, 64), (64, 10)), ((5, 32, 48), (48, 20)),
-     ((4, 32, 48), (4, 48, 20))],
+    [((64, 784), (784, 256)), ((256, 64), (64, 10)), ((5, 64, 48), (48, 40)),
+     ((4, 64, 48), (4, 48, 40))],
 )
 def test_gemm_equals_matmul_for_every_layout(wasm_path, dtype, shape_a, shape_b):
     rng = np.random.default_rng(0)
@@ -82,6 +82,8 @@ def test_gemm_equals_matmul_for_every_layout(wasm_path, dtype, shape_a, shape_b)
     "a, b",
     [
         (np.ones((3, 4), np.float32), np.ones((4, 2), np.float32)),  # tiny
+        (np.ones((32, 32), np.float32), np.ones((32, 32), np.float32)),  # small
+        (np.ones((2, 500, 0), np.float32), np.ones((0, 500), np.float32)),  # empty
         (np.ones((64, 64), np.float32), np.ones((64, 64), np.float64)),  # mixed
         (np.ones((64, 64), np.int64), np.ones((64, 64), np.int64)),  # integers
         (np.ones(64, np.float32), np.ones((64, 64), np.float32)),  # a vector
