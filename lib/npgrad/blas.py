@@ -1,8 +1,8 @@
 """The matrix product the ops call: NumPy's `@`, or SciPy's BLAS in the browser.
 
 In Pyodide (WebAssembly) NumPy's `@` has no BLAS behind it and runs at about
-1 GFLOP/s; SciPy's OpenBLAS is several times faster on the book's shapes. So under
-WebAssembly, once SciPy has been imported (a chapter's `import sklearn` does), a
+1 GFLOP/s; SciPy's OpenBLAS is 2x to 2.5x faster on the book's shapes. So under
+WebAssembly (SciPy loaded at the first product big enough to gain: browser.py), a
 float32 or float64 product of 2-D matrices, or a stack of them, goes to BLAS's
 gemm; everything else, and everything on a laptop, is plain `a @ b`.
 
@@ -14,13 +14,16 @@ gemm's transpose flag instead.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import numpy as np
 
+from npgrad.browser import load_package
+
 # Below this many multiply-adds (m * k * n) a gemm call costs more than it saves:
-# measured in Pyodide 0.27.7 (Node), float32, gemm took 0.6x to 0.7x `@`'s time at
-# 32 * 32 * 32 and 64 * 32 * 32, 1.6x at 128 * 64 * 16 and 2x to 2.5x at the MLP's.
+# measured in Pyodide 0.27.7 (Node, float32), gemm ran at 0.6x to 0.7x `@`'s speed at
+# 32 * 32 * 32 and 64 * 32 * 32, 1.6x at 128 * 64 * 16, 2x to 2.5x at the MLP's.
 MIN_FLOPS = 100_000
 
 
@@ -42,15 +45,14 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _gemm_for(a: np.ndarray, b: np.ndarray):
     """SciPy's sgemm/dgemm for this product, or None where `@` is the path."""
-    blas = _scipy_blas()
-    if blas is None or a.dtype != b.dtype or a.dtype not in (np.float32, np.float64):
+    if a.dtype != b.dtype or a.dtype not in (np.float32, np.float64):
         return None
     if a.ndim < 2 or b.ndim < 2 or (b.ndim > 2 and a.shape[:-2] != b.shape[:-2]):
         return None  # vectors and broadcast batches stay with `@`
     k, n = a.shape[-1], b.shape[-1]
     rows = a.size // max(k, 1) if b.ndim == 2 and a.flags.c_contiguous else a.shape[-2]
-    if rows * k * n < MIN_FLOPS:  # rows: of one gemm call (a stack is one call)
-        return None
+    if rows * k * n < MIN_FLOPS or (blas := _scipy_blas()) is None:
+        return None  # rows: of one gemm call (a stack of rows is one call)
     return blas.sgemm if a.dtype == np.float32 else blas.dgemm
 
 
@@ -70,15 +72,16 @@ def _fortran(x: np.ndarray) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(x).T, 0
 
 
-_blas = None
+_blas = None  # scipy.linalg.blas once chosen, False where `@` is the path
 _use_blas = sys.platform == "emscripten"
 
 
 def _scipy_blas():
-    """scipy.linalg.blas under WebAssembly once SciPy is imported; else None."""
+    """scipy.linalg.blas under WebAssembly, SciPy loaded at the first product that
+    wants it (browser.py); None natively or where SciPy cannot be loaded."""
     global _blas
-    if _blas is None and _use_blas and "scipy" in sys.modules:  # a dict look-up
-        from scipy.linalg import blas
-
-        _blas = blas
-    return _blas
+    if _blas is None and _use_blas:
+        _blas = load_package("scipy", "scipy") and importlib.import_module(
+            "scipy.linalg.blas"
+        )
+    return _blas or None

@@ -105,15 +105,17 @@ def test_natively_the_ops_run_plain_matmul(monkeypatch):
     assert np.array_equal(blas.matmul(a, b), a @ b)
 
 
-def test_the_wasm_path_waits_for_scipy_to_be_imported(monkeypatch):
+def test_the_wasm_path_chooses_once_whether_scipy_loads(monkeypatch):
     monkeypatch.setattr(blas, "_use_blas", True)
     monkeypatch.setattr(blas, "_blas", None)
-    monkeypatch.delitem(__import__("sys").modules, "scipy")
-    assert blas._scipy_blas() is None
-    monkeypatch.undo()
-    monkeypatch.setattr(blas, "_use_blas", True)
+    assert blas._scipy_blas() is scipy.linalg.blas  # natively: installed, imported
     monkeypatch.setattr(blas, "_blas", None)
-    assert blas._scipy_blas() is scipy.linalg.blas
+    monkeypatch.setattr(blas, "load_package", lambda name, module: False)
+    a = np.ones((64, 64), np.float32)
+    assert np.array_equal(blas.matmul(a, a), a @ a)
+    assert blas._blas is False  # chosen: `@` from now on
+    monkeypatch.setattr(blas, "load_package", lambda name, module: 1 / 0)
+    assert np.array_equal(blas.matmul(a, a), a @ a)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
