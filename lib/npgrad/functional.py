@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from npgrad.blas import matmul as mm
 from npgrad.promotion import to_float
 from npgrad.tensor import Function, Tensor, _promote
 
@@ -196,12 +197,14 @@ def pow(x, exponent: float) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 class MatMul(Function):
-    """C = A @ B (2-D or batched): dA = dC @ B^T, dB = A^T @ dC."""
+    """C = A @ B (2-D or batched): dA = dC @ B^T, dB = A^T @ dC.
+
+    mm(a, b) is a @ b (in the browser through SciPy's BLAS: see blas.py)."""
 
     def forward(self, a, b):
         _check_matmul(a.shape, b.shape)
         self.a, self.b = a, b
-        return a @ b
+        return mm(a, b)
 
     def backward(self, grad):
         # A 1-D operand is a row on the left, a column on the right: put back
@@ -210,8 +213,8 @@ class MatMul(Function):
         b = self.b[:, None] if self.b.ndim == 1 else self.b
         grad = grad[..., None] if self.b.ndim == 1 else grad
         grad = grad[..., None, :] if self.a.ndim == 1 else grad
-        ga = _grad_if_needed(self, 0, lambda: grad @ np.swapaxes(b, -1, -2))
-        gb = _grad_if_needed(self, 1, lambda: np.swapaxes(a, -1, -2) @ grad)
+        ga = _grad_if_needed(self, 0, lambda: mm(grad, np.swapaxes(b, -1, -2)))
+        gb = _grad_if_needed(self, 1, lambda: mm(np.swapaxes(a, -1, -2), grad))
         return ga, (gb[..., 0] if gb is not None and self.b.ndim == 1 else gb)
 
 
@@ -244,16 +247,16 @@ class Linear(Function):
                 f"expects {weight.shape[1]}"
             )
         self.x, self.weight = x, weight
-        y = x @ weight.T
+        y = mm(x, weight.T)
         if bias is not None:
             y += bias  # y is a fresh array: add in place
         return y
 
     def backward(self, grad):
         rows = grad.reshape(-1, grad.shape[-1])
-        gx = _grad_if_needed(self, 0, lambda: grad @ self.weight)
+        gx = _grad_if_needed(self, 0, lambda: mm(grad, self.weight))
         gw = _grad_if_needed(
-            self, 1, lambda: rows.T @ self.x.reshape(-1, self.x.shape[-1])
+            self, 1, lambda: mm(rows.T, self.x.reshape(-1, self.x.shape[-1]))
         )
         if len(self.needs_grad) == 2:
             return gx, gw

@@ -33,8 +33,11 @@ def save(obj: dict, path: str | os.PathLike) -> None:
     """
     path = Path(path)
     arrays = _members(obj)
-    with atomic_write(path) as f:
-        np.savez(f, allow_pickle=False, **arrays)  # object arrays raise, never pickle
+    with atomic_write(path) as f, zipfile.ZipFile(f, "w") as archive:
+        for name, array in arrays.items():  # as np.savez does, without its keywords
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                # object arrays raise here: never a pickle
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def load(path: str | os.PathLike) -> Any:

@@ -167,3 +167,20 @@ def test_a_pickled_array_inside_a_checkpoint_is_refused(tmp_path):
                   {"w": np.array([{"evil": 1}], dtype=object)})
     with pytest.raises(ValueError, match=r"'w\.npy'.*pickled"):
         npgrad.load(path)
+
+
+def test_any_parameter_name_round_trips(tmp_path):
+    """np.savez's own keywords are not names save can lose: NumPy 2.0 (the browser's)
+    stored allow_pickle=False as an array, and 2.4 refuses a key of that name."""
+    state = {"allow_pickle": np.ones(2, dtype=np.float32), "file": np.zeros(3)}
+    npgrad.save(state, tmp_path / "w.npz")
+    loaded = npgrad.load(tmp_path / "w.npz")
+    assert list(loaded) == ["allow_pickle", "file"]
+    np.testing.assert_array_equal(loaded["allow_pickle"], state["allow_pickle"])
+    assert np.load(tmp_path / "w.npz")["file"].shape == (3,)
+
+
+def test_saving_an_object_array_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        npgrad.save({"w": np.array([{"x": 1}], dtype=object)}, tmp_path / "w.npz")
+    assert not (tmp_path / "w.npz").exists()

@@ -74,10 +74,12 @@ ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython",
          "packaging", "ssl", "sqlite3", "pyodide-unix-timezones"]
 # What `import npgrad` loads with it (its imports inside functions included: see the docstring).
 # This repository's two distributions in the lock: what each depends on there, what it imports.
-# npgrad depends on tqdm and scikit-learn (its extras) so that train.fit's progress bar and
-# load_iris/load_digits work in any cell: Pyodide only sees a cell's own imports.
+# npgrad depends on numpy and tqdm (train.fit's progress bar) only: `import npgrad`, the first
+# cell of every chapter, downloads no SciPy. Pyodide loads a cell's own imports; what npgrad
+# needs of scikit-learn (load_iris, load_digits) and SciPy (its BLAS, blas.py) it loads or
+# uses once a cell has loaded them (npgrad/datasets/loaders.py).
 PROJECTS = {
-    "npgrad": (["numpy", "tqdm", "scikit-learn"], ["npgrad"]),
+    "npgrad": (["numpy", "tqdm"], ["npgrad"]),
     "npgrad-course": (["npgrad", "numpy", "matplotlib", "ipywidgets"],
                       ["bookplots", "course", "classroom"]),
 }

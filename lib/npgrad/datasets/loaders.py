@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from npgrad.browser import require_package
 from npgrad.datasets.fetching import (
     FASHION_MNIST,
     MNIST,
@@ -74,6 +75,7 @@ def to_features(images: np.ndarray) -> np.ndarray:
 def load_iris() -> tuple[np.ndarray, np.ndarray]:
     """Fisher's iris from scikit-learn: X float32 (150, 4) in cm, y int64 (150,) in {0,
     1, 2}."""
+    require_package("scikit-learn", "sklearn", "load_iris")  # in the browser
     from sklearn.datasets import load_iris as sklearn_iris
 
     bunch = sklearn_iris()
@@ -82,6 +84,7 @@ def load_iris() -> tuple[np.ndarray, np.ndarray]:
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """8x8 digits from scikit-learn: X float32 (1797, 64) in 0..16, y int64 (1797,)."""
+    require_package("scikit-learn", "sklearn", "load_digits")  # in the browser
     from sklearn.datasets import load_digits as sklearn_digits
 
     bunch = sklearn_digits()
