@@ -315,11 +315,12 @@ def test_a_failing_save_leaves_no_file_and_keeps_the_old_one(tmp_path, monkeypat
     npgrad.save(mlp(seed=0).state_dict(), path)
     before = path.read_bytes()
 
-    def write_half_then_crash(f, **arrays):
-        f.write(b"PK\x03\x04 half a zip")
+    def write_half_then_crash(f, array, **options):
+        f.write(b"\x93NUMPY half an array")
         raise OSError("disk full")
 
-    monkeypatch.setattr(npgrad.serialization.np, "savez", write_half_then_crash)
+    monkeypatch.setattr(npgrad.serialization.np.lib.format, "write_array",
+                        write_half_then_crash)
     with pytest.raises(OSError, match="disk full"):
         npgrad.save(mlp(seed=1).state_dict(), path)
     with pytest.raises(OSError, match="disk full"):
