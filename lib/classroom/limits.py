@@ -15,6 +15,8 @@ import resource
 from dataclasses import dataclass
 from pathlib import Path
 
+from classroom import cgroups
+
 SANDBOX_USERS = ("classroom-sandbox", "nobody")
 
 
@@ -107,10 +109,7 @@ def limits_in_force(
             "/proc/sys read-only",
         ]
     if cgroup:
-        said.append(
-            f"cgroup: memory.max {limits.memory_mb} MiB for the whole "
-            f"notebook, pids.max {limits.processes}"
-        )
+        said.append(cgroups.described(limits.memory_mb, limits.processes))
     else:
         said.append(f"no per-notebook memory or process limit ({no_cgroup})")
     return said

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from classroom.results import AssignmentResult
+from npgrad.utils import atomic_write
 
 SAFE_NAME = re.compile(r"[\w@-][\w.@-]{0,99}")
 
@@ -130,16 +128,8 @@ def feedback(results: Sequence[AssignmentResult]) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write text to path atomically: a temporary file beside it, then a rename."""
+    """Write text to path whole or not at all, private to the instructor (0o600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(
-            fd, "w", encoding="utf-8", errors="backslashreplace", newline=""
-        ) as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    text_args = {"encoding": "utf-8", "errors": "backslashreplace", "newline": ""}
+    with atomic_write(path, "w", 0o600, **text_args) as f:
+        f.write(text)

@@ -19,7 +19,8 @@ folder with a scrubbed environment (``FALLBACK_GIVES_UP`` says what that loses).
 both ways: address space, CPU time, processes (RLIMIT_NPROC, counted per user), file
 size, open files, the wall-clock time (the whole process group is killed, and the pipes
 are read no longer than the limit), the output kept; and per notebook as a whole, memory
-and processes through a cgroup where cgroups v2 can be had (``classroom.cgroups``).
+and processes through a cgroup (v2, or v1 as root) where one can be had
+(``classroom.cgroups``).
 """
 
 from __future__ import annotations

@@ -356,7 +356,24 @@ def _as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else tuple(value)
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """What both poolings keep: the window, its stride (kernel_size unless given) and
+    the padding; ceil_mode is refused by the functional ops."""
+
+    def __init__(self, kernel_size, stride, padding, ceil_mode: bool) -> None:
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )
+
+
+class MaxPool2d(_Pool2d):
     """The largest element of each kernel_size window; the stride defaults to
     kernel_size."""
 
@@ -368,32 +385,21 @@ class MaxPool2d(Module):
         dilation: int | tuple[int, int] = 1,
         ceil_mode: bool = False,
     ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride = (
-            kernel_size,
-            kernel_size if stride is None else stride,
-        )
-        self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = dilation
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-        )
+        window = (self.kernel_size, self.stride, self.padding, self.dilation)
+        return F.max_pool2d(x, *window, self.ceil_mode)
 
     def extra_repr(self) -> str:
         return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, "
-            f"padding={self.padding}, dilation={self.dilation}, "
+            f"{super().extra_repr()}, dilation={self.dilation}, "
             f"ceil_mode={self.ceil_mode}"
         )
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """The mean of each kernel_size window; the stride defaults to kernel_size."""
 
     def __init__(
@@ -405,30 +411,10 @@ class AvgPool2d(Module):
         count_include_pad: bool = True,
         divisor_override: int | None = None,
     ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride = (
-            kernel_size,
-            kernel_size if stride is None else stride,
-        )
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = (
-            count_include_pad,
-            divisor_override,
-        )
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, "
-            f"padding={self.padding}"
-        )
+        args = (self.ceil_mode, self.count_include_pad, self.divisor_override)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, *args)

@@ -15,7 +15,10 @@ STALE_AFTER = 3600.0  # seconds: a temporary file this old was left by a killed 
 
 @contextlib.contextmanager
 def atomic_write(
-    path: str | os.PathLike[str], mode: str = "wb", **open_args: Any
+    path: str | os.PathLike[str],
+    mode: str = "wb",
+    permissions: int = 0o644,
+    **open_args: Any,
 ) -> Iterator[IO[Any]]:
     """Write path whole or not at all: `with atomic_write(path, "w") as f:
     f.write(text)`.
@@ -25,8 +28,8 @@ def atomic_write(
     at path in one step, so a reader sees the old file or the new one, never part of
     one. If the block raises, path is untouched and the temporary file deleted; one a
     killed process left behind is deleted by a later write of path, once an hour old.
-    mode is "wb" or "w"; open_args (encoding, newline) go to open. The folder must
-    exist.
+    mode is "wb" or "w"; the file gets permissions (0o600 for a private one); open_args
+    (encoding, errors, newline) go to open. The folder must exist.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_write: mode must be 'w' or 'wb', got {mode!r}")
@@ -37,7 +40,7 @@ def atomic_write(
             yield file
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the file is ordinary data
+        os.chmod(tmp, permissions)  # mkstemp makes it 0o600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -51,12 +51,12 @@ def test_skips_are_grouped_with_their_fix_and_fail_only_in_ci(results, capsys):
 
 def test_a_skip_that_ran_in_another_suite_or_cannot_run_here_does_not_fail_ci(results, capsys):
     junit(results / "library.xml", passed=1, skipped=("the fallback is refused here",
-                                                      "no cgroup v2 hierarchy at /sys/fs/cgroup"))
+                                                      "cgroup v1 not writable here (Permission denied)"))
     junit(results / "classroom-user.xml", names=("s0",))  # s0 passed as the ordinary user
     assert summarise_tests.summarise(results, 0, None, ci=True) == 0
     out = capsys.readouterr().out
     assert f"1 skipped: {summarise_tests.ELSEWHERE}" in out
-    assert "1 skipped: cgroups v2 are not delegated" in out and "not a failure in CI" in out
+    assert "1 skipped: no cgroup can be written here" in out and "not a failure in CI" in out
 
 
 def test_the_ordinary_user_suite_is_optional(results, capsys):

@@ -17,51 +17,17 @@ import pytest
 import npgrad.functional as F
 import npgrad.train
 from classroom import assign, markers, withhold
-from classroom.assign import (
-    AssignmentFormatError,
-    enclosing_name,
-    make_version,
-    read_source,
-    source_notebooks,
-)
+from classroom.assign import AssignmentFormatError, enclosing_name, make_version
 from classroom.graded_notebook import graded_notebook
 from classroom.judge import ReferenceUsedError, reference_blocked
-from classroom.markers import (
-    BEGIN_HIDDEN,
-    BEGIN_SOLUTION,
-    END_HIDDEN,
-    END_SOLUTION,
-    find_regions,
-    grade_id,
-    hidden_code,
-    region_lines,
-)
+from classroom.markers import grade_id
 from npgrad import Tensor
-
-SOURCE = Path(__file__).resolve().parents[2] / "assignments"
-SOURCES = source_notebooks(SOURCE)
-NAMES = [path.stem for path in SOURCES]
-A1, A2, A3, A4, A5 = NAMES
-def source(name: str) -> nbformat.NotebookNode:
-    return read_source(SOURCE / f"{name}.ipynb")
+from tests.classroom.sources import A1, A2, NAMES, SOURCE, SOURCES, secret_lines, source
 
 
 def visible_text(nb: nbformat.NotebookNode) -> str:
     """Everything a student can see in a notebook: sources, outputs, metadata."""
     return nbformat.writes(nb) + "\n".join(cell.source for cell in nb.cells)
-
-
-def secret_lines(nb: nbformat.NotebookNode) -> list[str]:
-    """The lines inside solution and hidden-test regions, but not also outside them (an import, say)."""
-    inside, outside = [], set()
-    for cell in nb.cells:
-        lines = cell.source.split("\n")
-        regions = [r for pair in ((BEGIN_SOLUTION, END_SOLUTION), (BEGIN_HIDDEN, END_HIDDEN))
-                   for r in find_regions(lines, *pair)]
-        hidden = {i for begin, end in regions for i in range(begin, end + 1)}
-        inside += [line.strip() for i, line in enumerate(lines) if i in hidden]
-        outside |= {line.strip() for i, line in enumerate(lines) if i not in hidden}
-    return [line for line in inside if line and line not in outside and line not in markers.MARKERS]
 
 
 # ---------------------------------------------------------------- the sources
@@ -77,7 +43,7 @@ def test_source_follows_the_nbgrader_conventions(path):
         meta = cell.metadata.nbgrader
         assert meta == {"grade": True, "grade_id": meta["grade_id"], "locked": True, "points": meta["points"],
                         "schema_version": 3, "solution": False, "task": False}
-        hidden = find_regions(cell.source.split("\n"), BEGIN_HIDDEN, END_HIDDEN)
+        hidden = markers.find_regions(cell.source.split("\n"), markers.BEGIN_HIDDEN, markers.END_HIDDEN)
         assert hidden, f"{meta['grade_id']} has no hidden tests"
     assert nb.metadata.kernelspec.name == "python3"
 
@@ -94,7 +60,7 @@ def test_hidden_tests_reach_the_students_code_only_through_submitted(path):
     """So that the grader can decide them in its own process (classroom.judge)."""
     nb = nbformat.read(path, as_version=4)
     for cell in markers.test_cells(nb):
-        hidden = hidden_code(cell)
+        hidden = markers.hidden_code(cell)
         compile(hidden, grade_id(cell), "exec")  # runs on its own, dedented
         assert "from classroom.judge import" in hidden and "submitted(" in hidden, grade_id(cell)
         assert "\nif verdicts():\n" in hidden, f"{grade_id(cell)}: assert only under `if verdicts():`"
@@ -116,7 +82,7 @@ def test_every_solution_region_is_a_function_body(path):
     """So that the student's stub keeps a signature and a docstring."""
     for cell in nbformat.read(path, as_version=4).cells:
         lines = cell.source.split("\n")
-        for begin, _ in find_regions(lines, BEGIN_SOLUTION, END_SOLUTION):
+        for begin, _ in markers.find_regions(lines, markers.BEGIN_SOLUTION, markers.END_SOLUTION):
             assert enclosing_name(lines, begin), f"{grade_id(cell)}: a solution region outside a def"
 
 
@@ -161,7 +127,7 @@ def test_hidden_tests_go_and_markers_can_be_dropped():
     cell = "check(1)\n### BEGIN HIDDEN TESTS\ncheck(2)\n### END HIDDEN TESTS\n"
     assert assign.without_hidden_tests(cell) == "check(1)"
     assert "BEGIN" not in assign.without_markers(TOY) and "y = 2 * x" in assign.without_markers(TOY)
-    inside = region_lines(TOY, BEGIN_SOLUTION, END_SOLUTION)
+    inside = markers.region_lines(TOY, markers.BEGIN_SOLUTION, markers.END_SOLUTION)
     assert inside == ["    y = 2 * x", "    return y", "        return 1"]
 
 
@@ -184,7 +150,8 @@ def _toy_notebook(solution_source: str = TOY, **test_meta) -> nbformat.NotebookN
     (lambda nb: nb.cells[1].metadata.nbgrader.pop("points"), "positive points"),
     (lambda nb: nb.cells[1].metadata.nbgrader.update(grade_id="f"), "used twice"),
     (lambda nb: nb.cells[1].metadata.nbgrader.update(locked=False), "locked code cell"),
-    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell(f"{BEGIN_HIDDEN}\n{END_HIDDEN}")), "not a test"),
+    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
+        f"{markers.BEGIN_HIDDEN}\n{markers.END_HIDDEN}")), "not a test"),
 ])
 def test_a_malformed_source_is_refused_with_a_message_that_says_where(change, message):
     nb = _toy_notebook()
@@ -232,7 +199,7 @@ def test_every_stub_raises_not_implemented_error_naming_its_function(name):
         if grade_id(cell) == "setup" or markers.is_solution_cell(cell):
             exec(compile(cell.source, f"<{name}:{grade_id(cell)}>", "exec"), namespace)
     stubs = [enclosing_name(lines, begin) for cell in src.cells for lines in [cell.source.split("\n")]
-             for begin, _ in find_regions(lines, BEGIN_SOLUTION, END_SOLUTION)]
+             for begin, _ in markers.find_regions(lines, markers.BEGIN_SOLUTION, markers.END_SOLUTION)]
     assert stubs
     for qualname in stubs:
         owner, _, method = qualname.rpartition(".")
@@ -304,6 +271,6 @@ def test_the_grader_restores_locked_cells_and_ignores_cells_claiming_points():
     assert next(c for c in graded.cells if grade_id(c) == "setup").source == \
            next(c for c in src.cells if grade_id(c) == "setup").source
     restored = next(c for c in graded.cells if grade_id(c) == "test_mul")
-    assert BEGIN_HIDDEN in restored.source, "the hidden tests are back"
+    assert markers.BEGIN_HIDDEN in restored.source, "the hidden tests are back"
     mul = next(c for c in graded.cells if grade_id(c) == "mul")
     assert graded.cells.index(restored) == graded.cells.index(mul) + 1, "back after the cell it followed"

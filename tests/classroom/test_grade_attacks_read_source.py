@@ -198,17 +198,17 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
             from npgrad.reductions import _expand
 
 
-            class Sum(Function):
+            class Sum(Function):  # the stub's forward; the backward npgrad's helper
                 def __init__(self, dim=None, keepdim=False):
-                    self.dim, self.keepdim = dim, keepdim
+                    self.reduced = (dim, keepdim)
 
                 def forward(self, x):
                     self.shape = x.shape
-                    return x.sum(axis=self.dim, keepdims=self.keepdim)
+                    return x.sum(axis=self.reduced[0], keepdims=self.reduced[1])
 
                 def backward(self, grad):
-                    grad = _expand(grad, self.shape, self.dim, self.keepdim)
-                    return np.broadcast_to(grad, self.shape)
+                    expanded = _expand(grad, self.shape, *self.reduced)
+                    return np.broadcast_to(expanded, self.shape)
             """)},
         # 8. a name that becomes another student's file name
         "victim": {A1: a1},
@@ -306,14 +306,17 @@ def test_4_memory_is_limited_for_the_notebook_as_a_whole(tmp_path):
         import os
         import time
 
+        children = []
         for _ in range(2):
-            if os.fork() == 0:
+            child = os.fork()
+            if child == 0:
                 block = bytearray(1536 * 2**20)
                 block[::4096] = b"x" * len(block[::4096])
                 time.sleep(5)
                 os._exit(0)
-        time.sleep(6)
-        print("BOTH ALLOCATED")
+            children.append(child)
+        ends = [os.waitpid(child, 0)[1] for child in children]
+        print("BOTH ALLOCATED" if ends == [0, 0] else f"A CHILD ENDED {ends}")
         """
     nb = after(make_version(read_source(REPO / "assignments" / f"{A1}.ipynb"), "student"),
                "setup", code)
@@ -322,9 +325,13 @@ def test_4_memory_is_limited_for_the_notebook_as_a_whole(tmp_path):
     grade.main([str(tmp_path / "submitted"), "--assignment", "01",
                 "--out", str(tmp_path / "out"), "--timeout", "60"])
     run = json.loads((tmp_path / "out" / "scores.json").read_text())["run"]
-    assert any(x.startswith("cgroup: memory.max") for x in run["limits"])
+    assert any(x.startswith(("cgroup v2: memory.max", "cgroup v1: memory.limit_in_bytes"))
+               and "for the whole notebook" in x for x in run["limits"])
     copy = nbformat.read(tmp_path / "out" / "autograded" / "big" / f"{A1}.ipynb", 4)
-    assert "BOTH ALLOCATED" not in json.dumps(copy)
+    printed = json.dumps([cell.get("outputs") for cell in copy.cells])
+    assert "BOTH ALLOCATED" not in printed and "A CHILD ENDED" in printed
+    notes = json.loads((tmp_path / "out" / "scores.json").read_text())
+    assert "met its memory limit" in json.dumps(notes)
 
 
 def test_5_feedback_never_quotes_a_hidden_line(graded, standin):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -120,11 +121,12 @@ def test_a_malformed_notebook_is_unreadable_with_a_reason(tmp_path, text, why):
 def test_reports_are_written_atomically(tmp_path, monkeypatch):
     path = tmp_path / "scores.csv"
     reports.write_atomic(path, "old\n")
+    assert path.stat().st_mode & 0o777 == 0o600  # the instructor's alone
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(reports.os, "replace", broken)
+    monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(OSError):
         reports.write_atomic(path, "new\n")
     assert path.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
@@ -291,5 +293,51 @@ def test_a_notebooks_cgroup_gets_its_limits_and_is_removed(tmp_path, monkeypatch
         (cgroup.path / "pids.max").unlink()
         cgroup.kill()
         assert not cgroup.path.exists()
+    finally:
+        cgroups._parent.cache_clear()
+
+
+def test_a_notebooks_cgroup_v1_gets_its_limits_in_both_trees(tmp_path, monkeypatch):
+    """The cgroup v1 file protocol: a folder in the memory tree and one in the pids tree."""
+    mounts = {name: tmp_path / name for name in ("memory", "pids")}
+    (tmp_path / "mountinfo").write_text(
+        "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+        f"35 31 0:31 / {mounts['memory']} rw - cgroup cgroup rw,memory\n"
+        f"39 31 0:35 / {mounts['pids']} rw - cgroup cgroup rw,pids\n")
+    (tmp_path / "own").write_text("8:pids:/\n4:memory:/jobs/7\n0::/\n")
+    (mounts["memory"] / "jobs" / "7").mkdir(parents=True)
+    mounts["pids"].mkdir()
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)  # no cgroup.controllers: not v2
+    monkeypatch.setattr(cgroups, "MOUNTINFO", tmp_path / "mountinfo")
+    monkeypatch.setattr(cgroups, "OWN", tmp_path / "own")
+    cgroups._parent.cache_clear()
+    try:
+        assert cgroups.available() == (True, "")
+        assert cgroups.described(512, 32) == (
+            "cgroup v1: memory.limit_in_bytes 512 MiB, pids.max 32 for the whole notebook")
+        cgroup = cgroups.NotebookCgroup(memory_mb=512, processes=32)
+        memory, pids = cgroup.paths
+        assert memory.parent == mounts["memory"] / "jobs" / "7" and pids.parent == mounts["pids"]
+        assert (memory / "memory.limit_in_bytes").read_text() == str(512 * 2**20)
+        assert (pids / "pids.max").read_text() == "32"
+        for path in cgroup.paths:
+            for name in ("cgroup.procs", "memory.limit_in_bytes", "pids.max"):
+                (path / name).unlink(missing_ok=True)
+        cgroup.kill()
+        assert not memory.exists() and not pids.exists()
+    finally:
+        cgroups._parent.cache_clear()
+
+
+def test_without_a_writable_cgroup_the_reason_is_given(tmp_path, monkeypatch):
+    (tmp_path / "mountinfo").write_text("31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n")
+    (tmp_path / "own").write_text("0::/\n")
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)
+    monkeypatch.setattr(cgroups, "MOUNTINFO", tmp_path / "mountinfo")
+    monkeypatch.setattr(cgroups, "OWN", tmp_path / "own")
+    cgroups._parent.cache_clear()
+    try:
+        assert cgroups.available() == (
+            False, "cgroup v1 not writable here (no cgroup hierarchy for memory and pids)")
     finally:
         cgroups._parent.cache_clear()

@@ -14,49 +14,17 @@ import nbformat
 import pytest
 
 from classroom import grade, markers
-from classroom.assign import (
-    make_version,
-    read_source,
-    source_notebooks,
-)
-from classroom.markers import (
-    BEGIN_HIDDEN,
-    BEGIN_SOLUTION,
-    END_HIDDEN,
-    END_SOLUTION,
-    find_regions,
-    grade_id,
-)
+from classroom.assign import make_version
 from classroom.results import AssignmentResult
+from tests.classroom.sources import A1, A2, A3, A4, A5, NAMES, SOURCE, secret_lines, source
 from tools.ci.nbval_numbers import output_check_mode, same_within_tolerance
 
-SOURCE = Path(__file__).resolve().parents[2] / "assignments"
-SOURCES = source_notebooks(SOURCE)
-NAMES = [path.stem for path in SOURCES]
-A1, A2, A3, A4, A5 = NAMES
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                  "PYTHONHASHSEED": "0"}
 
 
-def source(name: str) -> nbformat.NotebookNode:
-    return read_source(SOURCE / f"{name}.ipynb")
-
-
 def points_of(name: str) -> dict[str, float]:
-    return {grade_id(c): markers.points(c) for c in markers.test_cells(source(name))}
-
-
-def secret_lines(nb: nbformat.NotebookNode) -> list[str]:
-    """The lines inside solution and hidden-test regions, but not also outside them (an import, say)."""
-    inside, outside = [], set()
-    for cell in nb.cells:
-        lines = cell.source.split("\n")
-        regions = [r for pair in ((BEGIN_SOLUTION, END_SOLUTION), (BEGIN_HIDDEN, END_HIDDEN))
-                   for r in find_regions(lines, *pair)]
-        hidden = {i for begin, end in regions for i in range(begin, end + 1)}
-        inside += [line.strip() for i, line in enumerate(lines) if i in hidden]
-        outside |= {line.strip() for i, line in enumerate(lines) if i not in hidden}
-    return [line for line in inside if line and line not in outside and line not in markers.MARKERS]
+    return {markers.grade_id(c): markers.points(c) for c in markers.test_cells(source(name))}
 
 
 # ---------------------------------------------------------------- grading: the submissions
@@ -65,7 +33,7 @@ def secret_lines(nb: nbformat.NotebookNode) -> list[str]:
 def edited(nb: nbformat.NotebookNode, gid: str, old: str | None, new: str) -> nbformat.NotebookNode:
     """A copy of nb with `old` replaced by `new` in cell gid (the whole source if old is None)."""
     nb = copy.deepcopy(nb)
-    cell = next(c for c in nb.cells if grade_id(c) == gid)
+    cell = next(c for c in nb.cells if markers.grade_id(c) == gid)
     assert old is None or old in cell.source, f"{gid}: {old!r} not found"
     cell.source = new if old is None else cell.source.replace(old, new)
     return nb
@@ -74,7 +42,7 @@ def edited(nb: nbformat.NotebookNode, gid: str, old: str | None, new: str) -> nb
 def inserted(nb: nbformat.NotebookNode, before: str, source_code: str) -> nbformat.NotebookNode:
     """A copy of nb with a new (student) cell placed before cell `before`."""
     nb = copy.deepcopy(nb)
-    index = next(i for i, c in enumerate(nb.cells) if grade_id(c) == before)
+    index = next(i for i, c in enumerate(nb.cells) if markers.grade_id(c) == before)
     nb.cells.insert(index, nbformat.v4.new_code_cell(source_code))
     return nb
 
@@ -226,8 +194,9 @@ def submissions() -> dict[str, dict[str, nbformat.NotebookNode | str]]:
         subs["delegates"][name] = nb
     messy = inserted(solutions[A1], "setup", "raise ValueError('a stray cell')")
     messy = edited(messy, "test_sum", None, "pass  # the test, emptied")
-    messy.cells = [c for c in messy.cells if grade_id(c) != "test_mul"]
-    messy.cells.append(copy.deepcopy(next(c for c in messy.cells if grade_id(c) == "test_unbroadcast")))
+    messy.cells = [c for c in messy.cells if markers.grade_id(c) != "test_mul"]
+    copied = next(c for c in messy.cells if markers.grade_id(c) == "test_unbroadcast")
+    messy.cells.append(copy.deepcopy(copied))
     messy.cells[-1].source = "assert False, 'a copy of a test cell, edited'"
     messy.cells[-1].id = "copied-test"
     subs["messy"] = {A1: messy}

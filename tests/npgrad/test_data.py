@@ -14,17 +14,17 @@ def indexed(n):
     return X, y
 
 
-class Squares(Dataset):
-    """A Dataset computed on the fly, to exercise the path that is not TensorDataset."""
+class ByIndex(Dataset):
+    """Arrays behind the general Dataset interface: the path that is not TensorDataset's."""
 
-    def __init__(self, X, y):
-        self.X, self.y = X, y
+    def __init__(self, *arrays):
+        self.arrays = arrays
 
     def __len__(self):
-        return len(self.X)
+        return len(self.arrays[0])
 
     def __getitem__(self, i):
-        return self.X[i], self.y[i]
+        return tuple(array[i] for array in self.arrays)
 
 
 def epoch_indices(loader):
@@ -115,7 +115,7 @@ def test_numpy_integer_batch_size_is_accepted():
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_custom_dataset_gives_the_same_batches_as_tensor_dataset(shuffle):
     X, y = indexed(23)
-    ours = DataLoader(Squares(X, y), batch_size=5, shuffle=shuffle, generator=7)
+    ours = DataLoader(ByIndex(X, y), batch_size=5, shuffle=shuffle, generator=7)
     reference = DataLoader(TensorDataset(X, y), batch_size=5, shuffle=shuffle, generator=7)
     for _ in range(2):  # two epochs: the generators advance alike
         pairs = list(zip(ours, reference, strict=True))
@@ -126,7 +126,7 @@ def test_custom_dataset_gives_the_same_batches_as_tensor_dataset(shuffle):
             assert (x1.dtype, y1.dtype) == (x2.dtype, y2.dtype)
 
 
-@pytest.mark.parametrize("make_dataset", [TensorDataset, Squares], ids=["TensorDataset", "custom"])
+@pytest.mark.parametrize("make_dataset", [TensorDataset, ByIndex], ids=["TensorDataset", "custom"])
 def test_batches_are_tensors_that_keep_the_dtypes(make_dataset):
     X, y = indexed(9)
     for batch_x, batch_y in DataLoader(make_dataset(X, y), batch_size=4, shuffle=True, generator=0):

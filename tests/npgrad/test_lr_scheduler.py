@@ -55,12 +55,17 @@ def npgrad_optimizer():
     return optim.SGD([nn.Parameter(np.ones(2))], lr=BASE_LR)
 
 
+def ours_and_torchs(make):
+    """The learning rates a schedule sets, and reports, in npgrad and in PyTorch."""
+    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
+    reference = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=BASE_LR)
+    return (learning_rates(lr_scheduler, npgrad_optimizer(), make),
+            learning_rates(torch.optim.lr_scheduler, reference, make))
+
+
 @pytest.mark.parametrize("make", SCHEDULES.values(), ids=SCHEDULES.keys())
 def test_learning_rates_equal_torch(make):
-    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
-    ours, ours_reported = learning_rates(lr_scheduler, npgrad_optimizer(), make)
-    reference = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=BASE_LR)
-    theirs, theirs_reported = learning_rates(torch.optim.lr_scheduler, reference, make)
+    (ours, ours_reported), (theirs, theirs_reported) = ours_and_torchs(make)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(ours_reported, theirs_reported, rtol=1e-12, atol=1e-15)
     assert len(set(np.round(ours, 12))) > 1  # the schedule changed the lr: not equal by standing still
@@ -327,10 +332,7 @@ NUMPY_WHOLE = {
 
 @pytest.mark.parametrize("make", NUMPY_WHOLE.values(), ids=NUMPY_WHOLE.keys())
 def test_numpy_integers_are_accepted_as_torch_does(make):
-    torch = pytest.importorskip("torch", reason="torch is not installed; the PyTorch parity test needs it")
-    ours, _ = learning_rates(lr_scheduler, npgrad_optimizer(), make)
-    reference = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=BASE_LR)
-    theirs, _ = learning_rates(torch.optim.lr_scheduler, reference, make)
+    (ours, _), (theirs, _) = ours_and_torchs(make)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
 
 

@@ -66,3 +66,10 @@ def test_save_is_atomic_an_unsavable_state_dict_leaves_the_old_file(tmp_path):
         npgrad.save({"w": np.array([object()])}, path)  # object arrays are refused
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
     np.testing.assert_array_equal(npgrad.load(path)["w"], np.ones(2))
+
+
+def test_the_file_gets_the_permissions_asked_for(tmp_path):
+    for permissions in (0o644, 0o600):
+        with atomic_write(tmp_path / f"{permissions:o}", "w", permissions) as f:
+            f.write("x")
+        assert (tmp_path / f"{permissions:o}").stat().st_mode & 0o777 == permissions

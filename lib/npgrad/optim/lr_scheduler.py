@@ -31,6 +31,14 @@ def _whole(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def _count(scheduler: str, name: str, value: Any, unit: str = "") -> int:
+    """value as an int if it is a whole number >= 1, else a ValueError that says so."""
+    if not (_whole(value) and value >= 1):
+        raise ValueError(f"{scheduler}: {name} must be a whole number {unit}>= 1, "
+                         f"got {value!r}")
+    return int(value)
+
+
 class LRScheduler:
     """The optimizer, its base learning rates and the epoch; subclasses give lr_at."""
 
@@ -144,10 +152,8 @@ class StepLR(LRScheduler):
     """lr_t = base_lr * gamma ** (t // step_size): times gamma every step_size."""
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
-        if not (_whole(step_size) and step_size >= 1):
-            raise ValueError(f"StepLR: step_size must be a whole number of epochs "
-                             f">= 1, got {step_size!r}")
-        self.step_size, self.gamma = int(step_size), gamma
+        self.step_size = _count("StepLR", "step_size", step_size, "of epochs ")
+        self.gamma = gamma
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch):
@@ -167,11 +173,8 @@ class LinearLR(LRScheduler):
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got "
                              f"{end_factor}")
-        if not (_whole(total_iters) and total_iters >= 1):
-            raise ValueError(f"LinearLR: total_iters must be a whole number >= 1, got "
-                             f"{total_iters!r}")
         self.start_factor, self.end_factor = start_factor, end_factor
-        self.total_iters = int(total_iters)
+        self.total_iters = _count("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch):
@@ -186,10 +189,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Any, T_max: int,  # noqa: N803
                  eta_min: float = 0.0) -> None:
-        if not (_whole(T_max) and T_max >= 1):
-            raise ValueError(f"CosineAnnealingLR: T_max must be a whole number of "
-                             f"epochs >= 1, got {T_max!r}")
-        self.T_max, self.eta_min = int(T_max), eta_min
+        self.T_max = _count("CosineAnnealingLR", "T_max", T_max, "of epochs ")
+        self.eta_min = eta_min
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch):

@@ -20,6 +20,15 @@ import numpy as np
 from npgrad.tensor import Tensor
 
 
+def hyperparameters(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A constructor's arguments but self and params: the defaults of every group.
+
+    A subclass passes ``hyperparameters(locals())`` before it sets any local name.
+    """
+    skip = ("self", "params", "__class__")
+    return {name: value for name, value in arguments.items() if name not in skip}
+
+
 class Optimizer:
     """The parameter groups and per-parameter state; subclasses give update()."""
 

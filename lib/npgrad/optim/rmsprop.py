@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from npgrad.optim.optimizer import Optimizer
+from npgrad.optim.optimizer import Optimizer, hyperparameters
 
 
 class RMSprop(Optimizer):
@@ -22,10 +22,7 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, *, maximize: bool = False) -> None:
-        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
-                    "centered": centered, "weight_decay": weight_decay,
-                    "maximize": maximize}
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
     def _check_group(self, group):
         super()._check_group(group)
