@@ -29,7 +29,7 @@ def results(tmp_path):
 def test_all_passed_counts_every_suite(results, capsys):
     assert summarise_tests.summarise(results, 0, 61, ci=True) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[-1] == "summary: 15 passed, 0 failed, 0 skipped"
+    assert out.splitlines()[-1] == "summary: 18 passed, 0 failed, 0 skipped"
     assert "make test passed in 1 min 01 s" in out
     assert "nbgrader check: passed" in out
 
@@ -44,7 +44,7 @@ def test_skips_are_grouped_with_their_fix_and_fail_only_in_ci(results, capsys):
     assert "    2 skipped: PyTorch is not installed (the parity tests' reference)" in out
     assert "fix: make dev" in out
     assert "    1 skipped: Chromium is missing (the browser tests)" in out
-    assert out.splitlines()[-1] == "summary: 17 passed, 0 failed, 3 skipped"
+    assert out.splitlines()[-1] == "summary: 20 passed, 0 failed, 3 skipped"
     assert summarise_tests.summarise(results, 0, None, ci=True) == 1
     assert "CI=true and 3 tests were skipped" in capsys.readouterr().out
 

@@ -23,6 +23,7 @@ from pathlib import Path
 SUITES = {  # report file -> what it covers
     "library": "library tests (tests/npgrad, tests/classroom, tests/book)",
     "nbval": "chapters re-run under nbval",
+    "nbval-long": "the longest chapter re-run under nbval (beside the rest)",
     "site": "the built site in Chromium (tests/browser)",
     "lite": "the chapters in JupyterLite (tests/browser/test_lite.py)",
     "classroom-user": "the grader's attack tests as an ordinary user (run as root)",
