@@ -209,6 +209,39 @@ def explorer_problems(page) -> list[str]:
     return []
 
 
+# Open a notebook and wait for its kernel and a little more (JupyterLab writes the kernel's
+# metadata into the notebook once the kernel has started); what a reader sees before running.
+OPEN_JS = """async (path) => {
+  const app = window.jupyterapp;
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  await panel.sessionContext.session.kernel.info;
+  await new Promise(resolve => setTimeout(resolve, 3000));
+  const widgets = [];
+  for (const cell of panel.content.widgets) {
+    const area = cell.node.querySelector('.jp-OutputArea');
+    const data = cell.model.type === 'code' ? cell.model.outputs.toJSON() : [];
+    if (data.some(o => o.data && o.data['application/vnd.jupyter.widget-view+json'])) {
+      widgets.push(area ? area.innerText : '');
+    }
+  }
+  return {dirty: panel.context.model.dirty, widgets};
+}"""
+
+
+def test_a_chapter_opens_unmodified_and_says_where_its_explorer_will_be(lab):
+    """Before anything runs: no "modified" mark, and no raw `VBox(children=...)` text."""
+    try:
+        opened = lab.page.evaluate(OPEN_JS, RUN_TO_THE_END)
+    finally:
+        lab.page.evaluate(CLOSE_JS)
+    assert opened["dirty"] is False, "the notebook opened marked as modified"
+    assert opened["widgets"], "no stored explorer found in the notebook"
+    assert all("explorer appears here" in text and "VBox" not in text
+               for text in opened["widgets"]), opened["widgets"]
+
+
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: Path(p).stem)
 def test_chapter_runs_its_first_cells_in_the_browser(notebook, lab):
     code = [c for c in json.loads((BOOK / notebook).read_text(encoding="utf-8"))["cells"]

@@ -233,13 +233,38 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
     return {"packages": len(packages), "sources": sources.used}
 
 
+# What the Pyodide kernel says of itself when it starts: a notebook that says otherwise is
+# rewritten by JupyterLab, and opens marked as modified (tests/browser/test_lite.py).
+PYODIDE_KERNELSPEC = {"display_name": "Python (Pyodide)", "language": "python", "name": "python"}
+PYODIDE_LANGUAGE_INFO = {"codemirror_mode": {"name": "python", "version": 3},
+                         "file_extension": ".py", "mimetype": "text/x-python", "name": "python",
+                         "nbconvert_exporter": "python", "pygments_lexer": "ipython3",
+                         "version": "3.8"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Shown where a stored explorer would be: the browser has no widget until the cell runs.
+NOT_YET_RUN = "(The interactive explorer appears here once this cell has run.)"
+
+
+def for_the_browser(nb: dict) -> dict:
+    """The lite copy of a notebook: the Pyodide kernel's metadata, and a sentence in place
+    of the raw `VBox(children=...)` text a stored widget shows before its cell runs."""
+    nb["metadata"].update(kernelspec=PYODIDE_KERNELSPEC, language_info=PYODIDE_LANGUAGE_INFO)
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            if WIDGET_VIEW in output.get("data", {}):
+                output["data"]["text/plain"] = NOT_YET_RUN
+    return nb
+
+
 def stage_contents(staging: Path) -> list[str]:
     copied = []
     for pattern in NOTEBOOKS:
         for path in sorted(ROOT.glob(pattern)):
             rel = path.relative_to(ROOT)
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, staging / rel)
+            nb = for_the_browser(json.loads(path.read_text(encoding="utf-8")))
+            text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+            (staging / rel).write_text(text, encoding="utf-8")
             copied.append(rel.as_posix())
     return copied
 
