@@ -6,7 +6,8 @@ The network is chapter 8's (conv 5x5 -> ReLU -> max-pool 2 -> conv 5x5 -> ReLU -
 -> linear -> ReLU -> linear), trained by mini-batch SGD on random 28 x 28 images: forward and
 backward of every layer, and the update. The contenders: npgrad as the chapter uses it,
 a hand-written NumPy version (im2col with one strided view, col2im with one slice per
-kernel offset, the same algorithm npgrad uses, without the autograd around it), and PyTorch.
+kernel offset into a batch-last array, max-pooling by np.maximum over the offsets: the same
+algorithms npgrad uses, without the autograd around them), and PyTorch.
 They take turns in each round (in rotating order), and each ratio is the median over rounds
 of the ratio within a round, as in benchmarks.bench. Peak memory is tracemalloc's (NumPy's
 allocations), for one batch's forward and backward.
@@ -58,13 +59,16 @@ def conv_backward(dy, cols, W, x_shape, pad, need_dx=True):
     db = rows.sum(axis=(0, 2))
     if not need_dx:
         return None, dW, db
-    k, out = W.shape[2], dy.shape[2]
-    dcols = np.matmul(W.reshape(len(W), -1).T, rows).reshape(x_shape[:2] + (k, k, out, out))
-    dxp = np.zeros(x_shape[:2] + (x_shape[2] + 2 * pad,) * 2, dtype=dy.dtype)
+    k, out, n, c = W.shape[2], dy.shape[2], x_shape[0], x_shape[1]
+    # W^T dY as one product, batch last: (C k k, out out N)
+    dcols = W.reshape(len(W), -1).T @ np.moveaxis(rows, 0, -1).reshape(len(W), -1)
+    dcols = dcols.reshape(c, k, k, out, out, n)
+    dxp = np.zeros((c,) + (x_shape[2] + 2 * pad,) * 2 + (n,), dtype=dy.dtype)  # batch last
     for i in range(k):  # col2im: one slice per kernel offset
         for j in range(k):
-            dxp[:, :, i:i + out, j:j + out] += dcols[:, :, i, j]
-    return dxp[:, :, pad:pad + x_shape[2], pad:pad + x_shape[3]], dW, db
+            dxp[:, i:i + out, j:j + out] += dcols[:, i, j]
+    dxp = np.moveaxis(dxp, -1, 0)
+    return np.ascontiguousarray(dxp[:, :, pad:pad + x_shape[2], pad:pad + x_shape[3]]), dW, db
 
 
 def pool_forward(x):
@@ -73,16 +77,15 @@ def pool_forward(x):
     best, idx = x[:, :, ::2, ::2].copy(), np.zeros(x[:, :, ::2, ::2].shape, np.int8)
     for k, (i, j) in enumerate(((0, 1), (1, 0), (1, 1)), start=1):
         v = x[:, :, i::2, j::2]
-        better = v > best
-        np.copyto(best, v, where=better)
-        np.copyto(idx, k, where=better)
+        np.maximum(idx, np.int8(k) * (v > best), out=idx)
+        np.maximum(v, best, out=best)
     return best, idx
 
 
 def pool_backward(dy, idx):
     dx = np.empty(dy.shape[:2] + (2 * dy.shape[2], 2 * dy.shape[3]), dtype=dy.dtype)
     for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
-        dx[:, :, i::2, j::2] = np.where(idx == k, dy, 0)
+        dx[:, :, i::2, j::2] = dy * (idx == k)
     return dx
 
 

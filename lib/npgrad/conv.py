@@ -125,13 +125,19 @@ def _offset_slice(g: Geometry, start: Pair, out: Pair) -> tuple[slice, ...]:
 
 def _col2im(cols: np.ndarray, g: Geometry, shape: tuple) -> np.ndarray:
     """The adjoint of _windows: add cols (N, C, kh, kw, Ho, Wo) back where each
-    element was read from, then drop the padding; the result has the input's
-    shape."""
+    element was read from, then drop the padding. The sums are laid out batch
+    last in memory (cols should be too, for speed); the result is C-ordered."""
     out = cols.shape[4:]
-    xp = np.zeros(shape[:2] + g.padded(*shape[2:]), dtype=cols.dtype)
+    xp = _batch_last(shape[:2] + g.padded(*shape[2:]), cols.dtype)
     for i, j, start in g.offsets():
         xp[_offset_slice(g, start, out)] += cols[:, :, i, j]
-    return _unpad(xp, g.pads, shape)
+    return np.ascontiguousarray(_unpad(xp, g.pads, shape))
+
+
+def _batch_last(shape: tuple[int, ...], dtype) -> np.ndarray:
+    """Zeros of shape (N, C, H, W) laid out (C, H, W, N) in memory: a slice of the
+    whole batch is then runs of W N numbers in a row, not rows of W."""
+    return np.moveaxis(np.zeros(shape[1:] + shape[:1], dtype), -1, 0)
 
 
 def _unpad(
@@ -294,11 +300,11 @@ class Conv2d(Function):
         return per_example.sum(axis=0).T.reshape(self.weight.shape)
 
     def _input_grad(self, rows: np.ndarray, out_shape: tuple[int, ...]) -> np.ndarray:
-        dcols = np.matmul(
-            self.weight.reshape(len(self.weight), -1).T, rows
-        )  # (N, CK, L)
-        dcols = dcols.reshape(self.shape[:2] + self.g.kernel + out_shape[2:])
-        return _col2im(dcols, self.g, self.shape)
+        """W^T dY for the whole batch in one product, batch last: (C kh kw, Ho Wo N)."""
+        o, n = len(self.weight), out_shape[0]
+        dcols = self.weight.reshape(o, -1).T @ np.moveaxis(rows, 0, -1).reshape(o, -1)
+        dcols = dcols.reshape(self.shape[1:2] + self.g.kernel + out_shape[2:] + (n,))
+        return _col2im(np.moveaxis(dcols, -1, 0), self.g, self.shape)
 
 
 def _conv_pads(

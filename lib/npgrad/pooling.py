@@ -46,8 +46,9 @@ class MaxPool2d(Function):
             if on_pad is not None:
                 better |= on_pad & real[i, j] & (v == best)
                 on_pad = on_pad & ~better
-            np.copyto(best, v, where=better)
-            np.copyto(self.index, k, where=better)
+            np.maximum(v, best, out=best)  # ties keep best (-0.0 before 0.0)
+            # k grows, so the latest winner has the largest index
+            np.maximum(self.index, np.int16(k) * better, out=self.index)
         return best
 
     def _real_windows(self, shape, out):
@@ -62,9 +63,11 @@ class MaxPool2d(Function):
         dxp = np.zeros(
             self.shape[:2] + self.g.padded(*self.shape[2:]), dtype=grad.dtype
         )
+        finite = np.isfinite(grad).all()  # then grad * won is exact and fast
         for k, (_, _, start) in enumerate(self.g.offsets()):
-            dxp[_offset_slice(self.g, start, grad.shape[2:])] += np.where(
-                self.index == k, grad, 0
+            won = self.index == k
+            dxp[_offset_slice(self.g, start, grad.shape[2:])] += (
+                grad * won if finite else np.where(won, grad, 0)
             )
         return _unpad(dxp, self.g.pads, self.shape)
 

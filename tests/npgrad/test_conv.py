@@ -214,6 +214,28 @@ def test_max_pool2d_of_nan_and_minus_infinity_picks_as_pytorch():
     np.testing.assert_array_equal(ours, theirs)
 
 
+def test_max_pool2d_sends_a_non_finite_gradient_to_the_winner_only():
+    """Backward multiplies grad by the winner mask when grad is finite; inf or NaN in
+    grad takes np.where, so the losers still get exactly 0 (inf * 0 would be NaN)."""
+    x = np.array([[[[1.0, 2.0, 5.0, 3.0], [0.0, 4.0, 1.0, 1.0]]]])
+    for g in ([[[[np.inf, np.nan]]]], [[[[-2.0, 0.5]]]]):
+        t = Tensor(x, requires_grad=True)
+        F.max_pool2d(t, 2).backward(np.array(g))
+        ref = torch.tensor(x, requires_grad=True)
+        TF.max_pool2d(ref, 2).backward(torch.tensor(g))
+        np.testing.assert_array_equal(t.grad.data, ref.grad.numpy())
+        assert np.count_nonzero(t.grad.data) == 2  # one winner per window
+
+
+def test_max_pool2d_keeps_the_first_of_minus_and_plus_zero_as_pytorch():
+    for first, second in ((-0.0, 0.0), (0.0, -0.0)):
+        x = np.array([[[[first, second, 0.0, 0.0]]]])
+        ours = F.max_pool2d(Tensor(x), (1, 2)).data
+        theirs = TF.max_pool2d(torch.tensor(x), (1, 2)).numpy()
+        np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+        assert np.signbit(ours[0, 0, 0, 0]) == np.signbit(first)
+
+
 # --------------------------------------------------------------------------- errors
 
 
