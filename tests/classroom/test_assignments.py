@@ -148,13 +148,13 @@ def test_a_stub_keeps_the_signature_and_docstring_and_names_the_function():
     assert assign.with_stubs(TOY) == '''def f(x: int) -> int:
     """Twice x."""
     # YOUR CODE HERE
-    raise NotImplementedError("f: replace this line with your code")
+    raise NotImplementedError("f: not written yet")
 
 
 class A:
     def g(self):
         # YOUR CODE HERE
-        raise NotImplementedError("A.g: replace this line with your code")'''
+        raise NotImplementedError("A.g: not written yet")'''
 
 
 def test_hidden_tests_go_and_markers_can_be_dropped():
@@ -199,7 +199,7 @@ def test_the_command_line_writes_three_versions_and_checks_a_copy(tmp_path, caps
     for version in assign.VERSIONS:
         assert sorted(p.stem for p in (tmp_path / version).glob("*.ipynb")) == NAMES
     solutions = nbformat.read(tmp_path / "solutions" / f"{A1}.ipynb", as_version=4)
-    assert "### " not in visible_text(solutions) and "def unbroadcast" in visible_text(solutions)
+    assert "### " not in visible_text(solutions) and "return a / b" in visible_text(solutions)
     assert assign.main([str(SOURCE), str(SOURCE / "student"), "--only", "student", "--check"]) == 0
     (tmp_path / "student" / f"{A2}.ipynb").write_text("{}", encoding="utf-8")
     assert assign.main([str(SOURCE), str(tmp_path / "student"), "--only", "student", "--check"]) == 1
@@ -214,7 +214,12 @@ def test_the_command_line_writes_three_versions_and_checks_a_copy(tmp_path, caps
 def test_the_student_version_shows_no_solution_and_no_hidden_test(name):
     src, student = source(name), make_version(source(name), "student")
     text = visible_text(student)
-    secret = secret_lines(src)
+    import re
+
+    # A line that is one argument of a call wrapped one per line ("rtol=1e-4,", "dw,")
+    # or closing brackets gives nothing away, and the visible tests hold the same ones.
+    argument = re.compile(r"[^\s,()\[\]]+,|[)\]}]+,?")
+    secret = [line for line in secret_lines(src) if not argument.fullmatch(line)]
     assert len(secret) > 20
     leaks = [line for line in secret if line in text]
     assert not leaks, f"solution or hidden-test lines in the student version: {leaks}"
@@ -294,7 +299,7 @@ def test_the_grader_restores_locked_cells_and_ignores_cells_claiming_points():
     nb = copy.deepcopy(make_version(src, "solutions"))
     setup = next(c for c in nb.cells if grade_id(c) == "setup")
     setup.source = "rng = None"
-    nb.cells = [c for c in nb.cells if grade_id(c) != "test_mul"]
+    nb.cells = [c for c in nb.cells if grade_id(c) != "test_div"]
     bonus = {"grade": True, "grade_id": "bonus", "locked": True, "points": 100, "schema_version": 3,
              "solution": False, "task": False}
     nb.cells.append(nbformat.v4.new_code_cell("pass", metadata={"nbgrader": bonus}))
@@ -303,7 +308,7 @@ def test_the_grader_restores_locked_cells_and_ignores_cells_claiming_points():
     assert ids == [grade_id(c) for c in src.cells if grade_id(c)], "same graded cells, same order"
     assert next(c for c in graded.cells if grade_id(c) == "setup").source == \
            next(c for c in src.cells if grade_id(c) == "setup").source
-    restored = next(c for c in graded.cells if grade_id(c) == "test_mul")
+    restored = next(c for c in graded.cells if grade_id(c) == "test_div")
     assert BEGIN_HIDDEN in restored.source, "the hidden tests are back"
-    mul = next(c for c in graded.cells if grade_id(c) == "mul")
-    assert graded.cells.index(restored) == graded.cells.index(mul) + 1, "back after the cell it followed"
+    div = next(c for c in graded.cells if grade_id(c) == "div")
+    assert graded.cells.index(restored) == graded.cells.index(div) + 1, "back after the cell it followed"

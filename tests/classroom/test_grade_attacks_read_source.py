@@ -180,35 +180,56 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
             plain_data.encode = encode
             """)},
         # 7. gradients from npgrad ops that are not the ones asked for
-        "delegates_ops": {A1: replaced(replaced(a1_stubs, "matmul", """
+        "delegates_ops": {A1: replaced(replaced(a1_stubs, "log_tanh", """
             import npgrad.functional as F
 
 
-            class MatMul(Function):
-                def forward(self, a, b):
-                    self.a, self.b = a, b
-                    return a @ b
+            class Log(Function):  # 1/x from Sqrt's backward at x^2: 1 / (2 sqrt(x^2))
+                def forward(self, x):
+                    self.x = x
+                    return np.log(x)
 
                 def backward(self, grad):
-                    x = Tensor(self.a, requires_grad=True)
-                    w = Tensor(self.b.T.copy(), requires_grad=True)
-                    F.linear(x, w).backward(grad)
-                    return x.grad.data, w.grad.data.T
-            """), "sum", """
-            from npgrad.reductions import _expand
+                    root = F.Sqrt()
+                    root.forward(self.x * self.x)
+                    return 2 * root.backward(grad)
 
 
-            class Sum(Function):
+            class Tanh(Function):  # tanh x = 2 sigmoid(2x) - 1
+                def forward(self, x):
+                    self.x = Tensor(2 * x, requires_grad=True)
+                    self.y = 2 * F.sigmoid(self.x) - 1
+                    return self.y.data
+
+                def backward(self, grad):
+                    self.y.backward(grad)
+                    return 2 * self.x.grad.data
+            """), "logsumexp", """
+            import npgrad.functional as F
+
+
+            class LogSumExp(Function):  # cross_entropy(x, 0) = logsumexp(x) - x_0, by rows
                 def __init__(self, dim=None, keepdim=False):
                     self.dim, self.keepdim = dim, keepdim
 
                 def forward(self, x):
                     self.shape = x.shape
-                    return x.sum(axis=self.dim, keepdims=self.keepdim)
+                    rows = x.reshape(1, -1) if self.dim is None else np.moveaxis(x, self.dim, -1)
+                    self.moved = rows.shape
+                    self.x = Tensor(rows.reshape(-1, rows.shape[-1]), requires_grad=True)
+                    first = np.zeros(len(self.x.data), dtype=np.int64)
+                    self.loss = F.cross_entropy(self.x, first, reduction="none")
+                    y = (self.loss.data + self.x.data[:, 0]).reshape(self.moved[:-1])
+                    if self.dim is None:
+                        return y.reshape((1,) * x.ndim if self.keepdim else ())
+                    return np.expand_dims(y, self.dim) if self.keepdim else y
 
                 def backward(self, grad):
-                    grad = _expand(grad, self.shape, self.dim, self.keepdim)
-                    return np.broadcast_to(grad, self.shape)
+                    g = np.reshape(grad, -1)
+                    self.loss.backward(g)
+                    rows = self.x.grad.data + g[:, None] * np.eye(self.x.shape[1])[0]
+                    rows = rows.reshape(self.moved)
+                    return rows.reshape(self.shape) if self.dim is None else np.moveaxis(rows, -1, self.dim)
             """)},
         # 8. a name that becomes another student's file name
         "victim": {A1: a1},
@@ -344,7 +365,7 @@ def test_6_a_fact_the_notebook_claims_is_not_believed(graded):
 
 def test_7_no_npgrad_op_hands_over_the_gradients_asked_for(graded):
     assert points(graded, "delegates_ops") == 0
-    assert {"test_matmul", "test_sum"} <= lost(graded, "delegates_ops")
+    assert {"test_log_tanh", "test_logsumexp"} <= lost(graded, "delegates_ops")
 
 
 def test_8_two_students_never_share_a_file(graded):
