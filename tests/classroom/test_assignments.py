@@ -270,6 +270,21 @@ def test_reference_blocked_catches_every_way_of_reaching_the_reference():
     assert Subclass().forward(np.ones(2), np.ones(2)).tolist() == [1.0, 1.0]
 
 
+def test_a_label_used_twice_in_one_hidden_test_is_refused_in_the_sandbox():
+    """Records are replayed by label: a second call under the same label would hand the
+    first call's value to both checks (assignment 1's Pow(1) on two arrays did)."""
+    from classroom import judge
+
+    with judge.collecting() as records:
+        assert judge.submitted("Pow(1)", lambda: 1.0) == 1.0
+        with pytest.raises(ValueError, match="'Pow\\(1\\)' is used twice in this hidden test"):
+            judge.submitted("Pow(1)", lambda: 2.0)
+    assert list(records) == ["Pow(1)"]
+    with judge.collecting():
+        assert judge.submitted("Pow(1)", lambda: 3.0) == 3.0, "each hidden test starts afresh"
+    assert judge.submitted("Pow(1)", lambda: 4.0) == 4.0, "a kernel reruns cells freely"
+
+
 def test_reference_blocked_restores_after_an_error_and_when_nested():
     with pytest.raises(KeyError), reference_blocked(npgrad.train):
         with reference_blocked(npgrad.train.accuracy):
