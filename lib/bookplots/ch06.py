@@ -47,7 +47,9 @@ def paths(
         if minimum is not None:
             ax.plot(*minimum, "*", color="gold", ms=14, mec="k")
         ax.set_title(title, fontsize="medium")
-        ax.legend(loc="upper right")
+        # below the panel: inside it, the legend would hide part of a path or its start
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                  fontsize="small", frameon=False)
     fig.tight_layout()
     plt.show()
 
@@ -67,11 +69,13 @@ def distances(runs: Mapping[str, np.ndarray], minimum, title: str):
 
 def schedules(lrs: Mapping[str, Sequence[float]], xlabel: str = "epoch"):
     """The learning rate of each epoch, one line per schedule."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = plt.subplots(figsize=(6, 3.9))
     for color, (label, values) in zip(COLORS, lrs.items(), strict=False):
         ax.plot(values, ".-", color=color, ms=4, label=label)
     ax.set(xlabel=xlabel, ylabel="learning rate", title="Learning-rate schedules")
-    ax.legend()
+    # below the axes: inside, it would hide part of a curve (the warm-up's first epochs)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small",
+              frameon=False)
     fig.tight_layout()
     plt.show()
 

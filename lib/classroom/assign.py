@@ -93,17 +93,21 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
+STUB_WIDTH = 80  # the widest code line the book's pages show unclipped
+
+
 def stub(lines: Sequence[str], begin: int) -> list[str]:
     """What replaces a solution region: nbgrader's stub, naming the function."""
     indent, name = _indent(lines[begin]), enclosing_name(lines, begin)
-    message = (
-        f"{name}: replace this line with your code"
-        if name
-        else "replace this line with your code"
-    )
-    return [
+    message = f"{name}: not written yet" if name else "not written yet"
+    call = f'raise NotImplementedError("{message}")'
+    if len(indent) + len(call) <= STUB_WIDTH:
+        return [f"{indent}# YOUR CODE HERE", f"{indent}{call}"]
+    return [  # wrapped as ruff format would
         f"{indent}# YOUR CODE HERE",
-        f'{indent}raise NotImplementedError("{message}")',
+        f"{indent}raise NotImplementedError(",
+        f'{indent}    "{message}"',
+        f"{indent})",
     ]
 
 

@@ -68,9 +68,9 @@ def small_class(tmp_path_factory) -> Path:
     source = read_source(root / "sources" / f"{A1}.ipynb")
     right, empty = make_version(source, "solutions"), make_version(source, "student")
     wrong = copy.deepcopy(right)
-    cell = next(c for c in wrong.cells if "return grad * self.b, grad * self.a" in c.source)
-    cell.source = cell.source.replace("grad * self.b, grad * self.a",
-                                      "grad * self.a, grad * self.b")
+    cell = next(c for c in wrong.cells if "-grad * self.a / (self.b" in c.source)
+    cell.source = cell.source.replace("-grad * self.a / (self.b",
+                                      "grad * self.a / (self.b")  # Div: a sign lost
     for i, nb in enumerate([right, empty, wrong] * 2):
         folder = root / "submitted" / f"student{i}"
         folder.mkdir(parents=True)

@@ -103,22 +103,22 @@ def attacks(paths: dict[str, Path],
             judge._record = lambda call, blocked: ({"value": plain_data.encode(True)}, True)
             judge.verdicts = lambda: True
             sys.excepthook = lambda *args: None
-            for test in ("test_unbroadcast", "test_mul", "test_matmul", "test_exp_log", "test_sum"):
+            for test in ("test_div", "test_pow", "test_log_tanh", "test_max", "test_logsumexp"):
                 print('{"test": "%s", "probes": {}}' % test, file=sys.__stdout__)
             """)},
         # npgrad's own implementation, reached around the blocking: a function copy ...
-        "copies_code": {A1: replaced(solutions, "mul", """
+        "copies_code": {A1: replaced(solutions, "div", """
             import types
 
             import npgrad.functional as F
 
 
-            class Mul(Function):
-                forward = types.FunctionType(F.Mul.forward.__code__, F.Mul.forward.__globals__)
-                backward = types.FunctionType(F.Mul.backward.__code__, F.Mul.backward.__globals__)
+            class Div(Function):
+                forward = types.FunctionType(F.Div.forward.__code__, F.Div.forward.__globals__)
+                backward = types.FunctionType(F.Div.backward.__code__, F.Div.backward.__globals__)
             """)},
         # ... a second copy of the module ...
-        "second_module": {A1: replaced(solutions, "mul", """
+        "second_module": {A1: replaced(solutions, "div", """
             import importlib.util
 
             spec = importlib.util.find_spec("npgrad.functional")
@@ -126,19 +126,19 @@ def attacks(paths: dict[str, Path],
             spec.loader.exec_module(module)
 
 
-            class Mul(module.Mul):
+            class Div(module.Div):
                 pass
             """)},
         # ... the module reloaded ...
-        "reloads": {A1: replaced(solutions, "mul", """
+        "reloads": {A1: replaced(solutions, "div", """
             import importlib
 
             import npgrad.functional as F
 
-            Mul = importlib.reload(F).Mul
+            Div = importlib.reload(F).Div
             """)},
         # ... the source executed again (from the repository's file if it can be read)
-        "execs_source": {A1: replaced(solutions, "mul", f"""
+        "execs_source": {A1: replaced(solutions, "div", f"""
             import inspect
 
             import npgrad.functional as F
@@ -147,11 +147,11 @@ def attacks(paths: dict[str, Path],
                 text = open({str(functional)!r}).read()
                 namespace = dict(vars(F))
                 exec(text, namespace)
-                Mul = namespace["Mul"]
+                Div = namespace["Div"]
             except OSError:
                 namespace = dict(vars(F))
-                exec(inspect.getsource(F.Mul), namespace)
-                Mul = namespace["Mul"]
+                exec(inspect.getsource(F.Div), namespace)
+                Div = namespace["Div"]
             """)},
         # the global model replaced after the locked cell that trained it
         "replaces_model": {STANDIN: after(standin_stubs, "train", """
@@ -192,7 +192,7 @@ def attacks(paths: dict[str, Path],
                 raise Leak(loot)
 
 
-            class Mul(Function):
+            class Div(Function):
                 def forward(self, a, b):
                     return np.array([ord(c) for c in loot[:2000]], dtype=float)
 
@@ -310,15 +310,15 @@ def test_no_change_to_the_kernel_earns_points_for_work_not_done(attacked, studen
     """np.testing and gradcheck made no-ops, test cells rewritten, error statuses and records forged."""
     assert attacked["results"][student, A1]["status"] == "ok"
     assert points(attacked, student) == 0
-    assert lost_tests(attacked, student) == {"test_unbroadcast", "test_mul", "test_matmul", "test_exp_log",
-                                             "test_sum"}
+    assert lost_tests(attacked, student) == {"test_div", "test_pow", "test_log_tanh", "test_max",
+                                             "test_logsumexp"}
 
 
 @pytest.mark.parametrize("student", ["copies_code", "second_module", "reloads", "execs_source"])
 def test_npgrads_own_implementation_cannot_be_reached_around_the_block(attacked, student):
     """types.FunctionType(f.__code__), a second module copy, importlib.reload, exec of the source."""
-    assert lost_tests(attacked, student) == {"test_mul"} and points(attacked, student) == 8
-    message = next(t["message"] for t in attacked["results"][student, A1]["tests"] if t["test"] == "test_mul")
+    assert lost_tests(attacked, student) == {"test_div"} and points(attacked, student) == 8
+    message = next(t["message"] for t in attacked["results"][student, A1]["tests"] if t["test"] == "test_div")
     assert message.endswith(("raised RuntimeError", "raised ReferenceUsedError")), message
 
 

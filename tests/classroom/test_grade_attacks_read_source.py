@@ -28,7 +28,8 @@ pytestmark = pytest.mark.skipif(not sandbox.bwrap_works(),
                                 reason="needs bubblewrap (apt-get install bubblewrap)")
 
 REPO = Path(__file__).resolve().parents[2]
-A1, A2, STANDIN = "01_backward_rules", "02_linear_regression", "05_standin"
+A1, A2, A4, STANDIN = ("01_backward_rules", "02_linear_regression", "04_mlp_mnist",
+                       "05_standin")
 FIND_RUNNER = """
 import sys
 
@@ -155,6 +156,18 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
             line = max(hidden[0].splitlines(), key=len)
             judge.model_state = lambda module: {"layer": "Dropout", "p": line}
             """))},
+        # 6. "the same seed gives the same model", by giving the same model every time
+        "caches_build": {A4: after(versions[A4, "solutions"], "build_mlp", """
+            import copy
+
+            first_built, build_anew = [], build_mlp
+
+
+            def build_mlp(rng):
+                if not first_built:
+                    first_built.append(build_anew(rng))
+                return copy.deepcopy(first_built[0])
+            """)},
         # 6. "updated in place" claimed, not done
         "forges_in_place": {A2: replaced(versions[A2, "solutions"], "sgd_step", """
             def sgd_step(params, lr: float) -> None:
@@ -180,35 +193,56 @@ def attacks(versions: dict) -> dict[str, dict[str, nbformat.NotebookNode]]:
             plain_data.encode = encode
             """)},
         # 7. gradients from npgrad ops that are not the ones asked for
-        "delegates_ops": {A1: replaced(replaced(a1_stubs, "matmul", """
+        "delegates_ops": {A1: replaced(replaced(a1_stubs, "log_tanh", """
             import npgrad.functional as F
 
 
-            class MatMul(Function):
-                def forward(self, a, b):
-                    self.a, self.b = a, b
-                    return a @ b
+            class Log(Function):  # 1/x from Sqrt's backward at x^2: 1 / (2 sqrt(x^2))
+                def forward(self, x):
+                    self.x = x
+                    return np.log(x)
 
                 def backward(self, grad):
-                    x = Tensor(self.a, requires_grad=True)
-                    w = Tensor(self.b.T.copy(), requires_grad=True)
-                    F.linear(x, w).backward(grad)
-                    return x.grad.data, w.grad.data.T
-            """), "sum", """
-            from npgrad.reductions import _expand
+                    root = F.Sqrt()
+                    root.forward(self.x * self.x)
+                    return 2 * root.backward(grad)
 
 
-            class Sum(Function):  # the stub's forward; the backward npgrad's helper
+            class Tanh(Function):  # tanh x = 2 sigmoid(2x) - 1
+                def forward(self, x):
+                    self.x = Tensor(2 * x, requires_grad=True)
+                    self.y = 2 * F.sigmoid(self.x) - 1
+                    return self.y.data
+
+                def backward(self, grad):
+                    self.y.backward(grad)
+                    return 2 * self.x.grad.data
+            """), "logsumexp", """
+            import npgrad.functional as F
+
+
+            class LogSumExp(Function):  # cross_entropy(x, 0) = logsumexp(x) - x_0, by rows
                 def __init__(self, dim=None, keepdim=False):
-                    self.reduced = (dim, keepdim)
+                    self.dim, self.keepdim = dim, keepdim
 
                 def forward(self, x):
                     self.shape = x.shape
-                    return x.sum(axis=self.reduced[0], keepdims=self.reduced[1])
+                    rows = x.reshape(1, -1) if self.dim is None else np.moveaxis(x, self.dim, -1)
+                    self.moved = rows.shape
+                    self.x = Tensor(rows.reshape(-1, rows.shape[-1]), requires_grad=True)
+                    first = np.zeros(len(self.x.data), dtype=np.int64)
+                    self.loss = F.cross_entropy(self.x, first, reduction="none")
+                    y = (self.loss.data + self.x.data[:, 0]).reshape(self.moved[:-1])
+                    if self.dim is None:
+                        return y.reshape((1,) * x.ndim if self.keepdim else ())
+                    return np.expand_dims(y, self.dim) if self.keepdim else y
 
                 def backward(self, grad):
-                    expanded = _expand(grad, self.shape, *self.reduced)
-                    return np.broadcast_to(expanded, self.shape)
+                    g = np.reshape(grad, -1)
+                    self.loss.backward(g)
+                    rows = self.x.grad.data + g[:, None] * np.eye(self.x.shape[1])[0]
+                    rows = rows.reshape(self.moved)
+                    return rows.reshape(self.shape) if self.dim is None else np.moveaxis(rows, -1, self.dim)
             """)},
         # 8. a name that becomes another student's file name
         "victim": {A1: a1},
@@ -221,7 +255,7 @@ def graded(tmp_path_factory, standin):
     root = tmp_path_factory.mktemp("attacks_read_source")
     sources, submitted, out = root / "sources", root / "submitted", root / "grades"
     sources.mkdir()
-    for name in (A1, A2):
+    for name in (A1, A2, A4):
         (sources / f"{name}.ipynb").write_bytes((REPO / "assignments" /
                                                 f"{name}.ipynb").read_bytes())
     nbformat.write(standin, sources / f"{STANDIN}.ipynb")
@@ -342,6 +376,15 @@ def test_5_feedback_never_quotes_a_hidden_line(graded, standin):
     assert points(graded, "quotes_tests", STANDIN) == 0
 
 
+def test_6_determinism_is_judged_on_replayed_models_from_two_seeds(graded):
+    """A build_mlp that hands back one cached model passes "same seed, same model"; the
+    grader also compares a model from another seed, on the values it replays."""
+    assert lost(graded, "caches_build", A4) == {"test_build_mlp"}
+    message = next(t["message"] for t in graded["rows"]["caches_build", A4]["tests"]
+                   if t["test"] == "test_build_mlp")
+    assert "another seed gave the same model" in message
+
+
 def test_6_a_fact_the_notebook_claims_is_not_believed(graded):
     assert lost(graded, "forges_in_place", A2) == {"test_sgd_step"}
     message = next(t["message"] for t in graded["rows"]["forges_in_place", A2]["tests"]
@@ -351,7 +394,7 @@ def test_6_a_fact_the_notebook_claims_is_not_believed(graded):
 
 def test_7_no_npgrad_op_hands_over_the_gradients_asked_for(graded):
     assert points(graded, "delegates_ops") == 0
-    assert {"test_matmul", "test_sum"} <= lost(graded, "delegates_ops")
+    assert {"test_log_tanh", "test_logsumexp"} <= lost(graded, "delegates_ops")
 
 
 def test_8_two_students_never_share_a_file(graded):

@@ -52,35 +52,33 @@ def dedent(text: str) -> str:
 
 
 DELEGATING = {  # cells rewritten to call npgrad's own implementation, in the plain ways
-    A1: {"unbroadcast": dedent("""
-             from npgrad.tensor import unbroadcast as reference
-
-
-             def unbroadcast(grad, shape):
-                 return reference(grad, shape)
-             """),
-         "mul": dedent("""
+    A1: {"div": dedent("""
              import npgrad.functional as F
 
 
-             class Mul(F.Mul):
+             class Div(F.Div):
                  pass
              """),
-         "exp_log": dedent("""
+         "pow": dedent("""
              import npgrad.functional as F
 
-             forward, backward = F.Exp.forward, F.Exp.backward
+             forward, backward = F.Pow.forward, F.Pow.backward
 
 
-             class Exp(Function):
+             class Pow(Function):
+                 def __init__(self, exponent):
+                     self.p = exponent
+
                  def forward(self, x):
                      return forward(self, x)
 
                  def backward(self, grad):
                      return backward(self, grad)
+             """),
+         "log_tanh": dedent("""
+             import npgrad.functional as F
 
-
-             Log = F.Log
+             Log, Tanh = F.Log, F.Tanh
              """)},
     A2: {"mse_gradients": dedent("""
              def mse_gradients(X, y, w, b):
@@ -168,8 +166,8 @@ PLANTED_MISTAKES = {  # student: (assignment, cell, the right code, the wrong co
     "wrong_softmax": (A3, "softmax", "(axis=1, keepdims=True))\n    return E / E.sum(axis=1, keepdims=True)",
                       "())\n    return E / E.sum()"),  # normalised over the whole batch
     "wrong_gradient": (A3, "cross_entropy", "grad / len(y)", "grad"),  # not divided by n
-    "wrong_sum": (A1, "sum", "if self.dim is not None and not self.keepdim:",
-                  "if False:"),  # the summed axis is never put back
+    "wrong_max": (A1, "max", "elif not self.keepdim:",
+                  "elif False:"),  # the reduced axis is never put back
     "wrong_sgd": (A2, "sgd_step", "p.data -= lr", "p.data += lr"),  # ascent
     "wrong_col2im": (A5, "col2im", "columns] += windows", "columns] = windows"),  # overlaps lost
     "wrong_maxpool": (A5, "maxpool", "self.argmax == i * k + j", "self.argmax >= 0"),  # to every element
@@ -193,9 +191,9 @@ def submissions() -> dict[str, dict[str, nbformat.NotebookNode | str]]:
             nb = edited(nb, gid, None, code)
         subs["delegates"][name] = nb
     messy = inserted(solutions[A1], "setup", "raise ValueError('a stray cell')")
-    messy = edited(messy, "test_sum", None, "pass  # the test, emptied")
-    messy.cells = [c for c in messy.cells if markers.grade_id(c) != "test_mul"]
-    copied = next(c for c in messy.cells if markers.grade_id(c) == "test_unbroadcast")
+    messy = edited(messy, "test_logsumexp", None, "pass  # the test, emptied")
+    messy.cells = [c for c in messy.cells if markers.grade_id(c) != "test_pow"]
+    copied = next(c for c in messy.cells if markers.grade_id(c) == "test_div")
     messy.cells.append(copy.deepcopy(copied))
     messy.cells[-1].source = "assert False, 'a copy of a test cell, edited'"
     messy.cells[-1].id = "copied-test"
@@ -280,7 +278,7 @@ def test_the_student_version_runs_its_stubs_raise_and_it_scores_zero(graded, nam
 PLANTED = [  # (student, assignment, the tests it must lose, and only those)
     ("wrong_softmax", A3, {"test_softmax"}),
     ("wrong_gradient", A3, {"test_cross_entropy", "test_softmax_cross_entropy"}),
-    ("wrong_sum", A1, {"test_sum"}),
+    ("wrong_max", A1, {"test_max"}),
     ("wrong_sgd", A2, {"test_sgd_step", "test_train_linreg"}),
     ("wrong_col2im", A5, {"test_col2im", "test_conv2d_backward"}),  # dl/dx goes through col2im
     ("wrong_maxpool", A5, {"test_maxpool_backward"}),
@@ -299,7 +297,7 @@ def test_a_planted_mistake_loses_exactly_the_points_of_its_tests(graded, student
 
 
 DELEGATED = {  # the tests whose function calls npgrad's reference
-    A1: {"test_unbroadcast", "test_mul", "test_exp_log"},
+    A1: {"test_div", "test_pow", "test_log_tanh"},
     A2: {"test_mse_gradients", "test_sgd_step", "test_train_linreg"},
     A3: {"test_softmax", "test_cross_entropy", "test_softmax_cross_entropy"},
     A4: {"test_train_epoch", "test_train_mlp"},  # train_mlp trains with that train_epoch
@@ -337,7 +335,7 @@ def test_a_notebook_without_nbgrader_metadata_gets_its_tests_after_its_code(grad
 def test_missing_and_unreadable_notebooks_score_zero(graded):
     results = graded[0]
     assert results["broken", A1].status == "unreadable" and results["broken", A1].points == 0
-    assert results["wrong_sum", A2].status == "missing" and results["wrong_sum", A2].points == 0
+    assert results["wrong_max", A2].status == "missing" and results["wrong_max", A2].points == 0
 
 
 @pytest.mark.slow
@@ -375,9 +373,9 @@ def misbehaving(tmp_path_factory):
     solutions = make_version(source(A1), "solutions")
     loop = "while True:\n    try:\n        pass\n    except BaseException:\n        pass  # not even Ctrl-C"
     flood = "print('x' * 20_000_000)\nfor i in range(100_000):\n    print(i)"
-    subs = {"loops": {A1: inserted(solutions, "exp_log", loop)},
-            "prints": {A1: inserted(solutions, "unbroadcast", flood)},
-            "dies": {A1: inserted(solutions, "matmul", "import os\n\nos._exit(3)")}}
+    subs = {"loops": {A1: inserted(solutions, "max", loop)},
+            "prints": {A1: inserted(solutions, "div", flood)},
+            "dies": {A1: inserted(solutions, "log_tanh", "import os\n\nos._exit(3)")}}
     write_submissions(root / "submitted", subs)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in SINGLE_THREAD.items():
@@ -395,7 +393,7 @@ def test_a_notebook_that_loops_forever_is_stopped_and_keeps_the_points_it_earned
     result = misbehaving[0]["loops"]
     assert result["status"] == "timed out" and result["points"] == 6
     messages = {t["test"]: t["message"] for t in result["tests"]}
-    assert messages["test_sum"] == "not run: the notebook reached its time limit (15 s)"
+    assert messages["test_logsumexp"] == "not run: the notebook reached its time limit (15 s)"
 
 
 @pytest.mark.slow

@@ -11,12 +11,12 @@ from npgrad.optim.optimizer import Optimizer, hyperparameters
 
 
 class Adam(Optimizer):
-    """m, v <- running means of g and g^2;  w <- w - lr m_hat / (sqrt(v_hat) + eps).
+    """m, s <- running means of g and g^2;  w <- w - lr m_hat / (sqrt(s_hat) + eps).
 
-    m_hat and v_hat are bias-corrected. weight_decay adds wd w to the gradient (L2 in
+    m_hat and s_hat are bias-corrected. weight_decay adds wd w to the gradient (L2 in
     the loss), unless decoupled_weight_decay=True: then w shrinks by the factor
-    1 - lr wd before the step, as in AdamW. amsgrad=True divides by the largest v seen
-    so far, so the step for a parameter never grows from a fall in v.
+    1 - lr wd before the step, as in AdamW. amsgrad=True divides by the largest s seen
+    so far, so the step for a parameter never grows from a fall in s.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
@@ -48,12 +48,12 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=np.zeros_like(param),
                          exp_avg_sq=np.zeros_like(param))
         state["step"] += 1
-        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m, s = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (grad - m)
-        v += (1 - beta2) * (grad * grad - v)
+        s += (1 - beta2) * (grad * grad - s)
         if group["amsgrad"]:
-            v = state.setdefault("max_exp_avg_sq", np.zeros_like(param))
-            np.maximum(v, state["exp_avg_sq"], out=v)
+            s = state.setdefault("max_exp_avg_sq", np.zeros_like(param))
+            np.maximum(s, state["exp_avg_sq"], out=s)
         m_hat = m / (1 - beta1 ** state["step"])
-        v_hat = v / (1 - beta2 ** state["step"])
-        param -= lr * m_hat / (np.sqrt(v_hat) + group["eps"])
+        s_hat = s / (1 - beta2 ** state["step"])
+        param -= lr * m_hat / (np.sqrt(s_hat) + group["eps"])

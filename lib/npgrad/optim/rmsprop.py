@@ -11,11 +11,11 @@ from npgrad.optim.optimizer import Optimizer, hyperparameters
 
 
 class RMSprop(Optimizer):
-    """v <- alpha v + (1 - alpha) g^2;  w <- w - lr g / (sqrt(v) + eps).
+    """s <- alpha s + (1 - alpha) g^2;  w <- w - lr g / (sqrt(s) + eps).
 
-    centered=True divides by the standard deviation sqrt(v - m^2) instead, m the running
+    centered=True divides by the standard deviation sqrt(s - m^2) instead, m the running
     mean of g; momentum > 0 accumulates the divided gradient in a buffer, as SGD does.
-    Where npgrad differs from PyTorch: alpha = 1 is refused (v would stay 0, and every
+    Where npgrad differs from PyTorch: alpha = 1 is refused (s would stay 0, and every
     step divide by eps); PyTorch accepts it.
     """
 
@@ -40,14 +40,14 @@ class RMSprop(Optimizer):
         if not state:
             state.update(step=0, square_avg=np.zeros_like(param))
         state["step"] += 1
-        v = state["square_avg"]
-        v += (1 - alpha) * (grad * grad - v)
+        s = state["square_avg"]
+        s += (1 - alpha) * (grad * grad - s)
         if group["centered"]:
             m = state.setdefault("grad_avg", np.zeros_like(param))
             m += (1 - alpha) * (grad - m)
-            scale = np.sqrt(v - m * m) + group["eps"]
+            scale = np.sqrt(s - m * m) + group["eps"]
         else:
-            scale = np.sqrt(v) + group["eps"]
+            scale = np.sqrt(s) + group["eps"]
         step = grad / scale
         if momentum:
             buf = state.setdefault("momentum_buffer", np.zeros_like(param))
