@@ -344,8 +344,8 @@ class ReLU(Function):
     def forward(self, x):
         self.positive = ~(x <= 0)  # NaN passes its gradient on, as in PyTorch
         # relu(-inf) = 0 and relu(nan) = nan. An array of zeros, not 0: NumPy
-        # takes the same maximum 2x to 3x faster when both operands are arrays
-        return np.maximum(x, np.zeros_like(x))
+        # takes the same maximum 2x faster when both operands are arrays
+        return np.maximum(x, np.zeros(x.shape, x.dtype))
 
     def backward(self, grad):
         return grad * self.positive
