@@ -201,10 +201,10 @@ WIDE = 64  # a layer with at least this many outputs stores its weight column-ma
 def _blas_layout(weight: np.ndarray) -> np.ndarray:
     """The (out, in) weight, stored column-major if the layer is WIDE or wider.
 
-    Same shape and values (PyTorch's); only the memory order differs. Column-major,
-    weight.T is row-major, and BLAS computes x @ weight.T about 10% faster for
-    wide layers that way (5% of an MLP epoch, chapter 9); narrow ones, like
-    softmax regression's 10 outputs, are faster row-major.
+    Same shape and values (PyTorch's); only the order in memory differs.
+    Column-major, weight.T is row-major, and BLAS computes x @ weight.T
+    about 10% faster for wide layers that way (chapter 9 measures it);
+    narrow ones, like softmax regression's 10 outputs, are faster row-major.
     """
     return np.asfortranarray(weight) if weight.shape[0] >= WIDE else weight
 
