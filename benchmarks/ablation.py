@@ -61,7 +61,7 @@ def copying_gradients():
     accumulate, update = Tensor._accumulate, optim.SGD.update
 
     def copy_accumulate(self, g, stored_as_grad):
-        self.grad = Tensor(g.copy(order="K")) if self.grad is None else Tensor(self.grad.data + g)
+        self.grad = Tensor(g.copy()) if self.grad is None else Tensor(self.grad.data + g)
 
     def new_array_update(self, param, grad, state, group):
         param[...] = param - group["lr"] * grad  # a new array, copied back for the Parameter
@@ -73,16 +73,13 @@ def copying_gradients():
         Tensor._accumulate, optim.SGD.update = accumulate, update
 
 
-def make_epoch(dtype=np.float32, dataset=TensorDataset, loss=F.cross_entropy, context=contextlib.nullcontext,
-               row_major=False):
+def make_epoch(dtype=np.float32, dataset=TensorDataset, loss=F.cross_entropy, context=contextlib.nullcontext):
     rng = np.random.default_rng(0)
     X, y = rng.random((N, SIZES[0]), np.float32).astype(dtype), rng.integers(0, 10, N)
     d, h, q = SIZES
     model = nn.Sequential(nn.Linear(d, h, rng=rng), nn.ReLU(), nn.Linear(h, q, rng=rng))
     for p in model.parameters():
-        p.data = p.data.astype(dtype)  # keeps the memory order (nn.Linear's choice)
-        if row_major:  # PyTorch's memory order, undoing nn.Linear's column-major wide weights
-            p.data = np.ascontiguousarray(p.data)
+        p.data = p.data.astype(dtype)
     opt = optim.SGD(model.parameters(), lr=0.1)
     loader = DataLoader(dataset(X, y), BATCH, shuffle=True, generator=rng)
 
@@ -104,7 +101,6 @@ VARIANTS = {
     "DataLoader stacking examples one by one": {"dataset": OneByOne},
     "gradients copied, updates not in place": {"context": copying_gradients},
     "cross-entropy from log_softmax and indexing": {"loss": unfused_cross_entropy},
-    "weights stored row-major, as PyTorch does": {"row_major": True},
 }
 
 

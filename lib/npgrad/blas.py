@@ -27,14 +27,10 @@ from npgrad.browser import load_package
 MIN_FLOPS = 100_000
 
 
-def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a @ b (written into out if given), through BLAS's gemm where that is the
-    faster path (see above)."""
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b, through BLAS's gemm where that is the faster path (see above)."""
     if not _use_blas:  # natively: nothing else runs
-        return np.matmul(a, b, out=out)
-    if out is not None:
-        out[...] = matmul(a, b)
-        return out
+        return a @ b
     gemm = _gemm_for(a, b)
     if gemm is None:
         return a @ b

@@ -254,22 +254,13 @@ class Linear(Function):
 
     def backward(self, grad):
         rows = grad.reshape(-1, grad.shape[-1])
-        x = self.x.reshape(-1, self.x.shape[-1])
         gx = _grad_if_needed(self, 0, lambda: mm(grad, self.weight))
-        gw = _grad_if_needed(self, 1, lambda: _weight_grad(rows, x, self.weight))
+        gw = _grad_if_needed(
+            self, 1, lambda: mm(rows.T, self.x.reshape(-1, self.x.shape[-1]))
+        )
         if len(self.needs_grad) == 2:
             return gx, gw
         return gx, gw, _grad_if_needed(self, 2, lambda: rows.sum(axis=0))
-
-
-def _weight_grad(rows: np.ndarray, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """rows^T x, in the weight's memory order (nn.Linear stores a wide layer's
-    column-major), so that the optimizer's update runs over both arrays in step."""
-    if weight.flags.c_contiguous:
-        return mm(rows.T, x)
-    grad = np.empty_like(weight)  # column-major, like the weight
-    mm(x.T, rows, out=grad.T)  # grad.T is row-major: BLAS writes it directly
-    return grad
 
 
 def linear(x, weight, bias=None) -> Tensor:

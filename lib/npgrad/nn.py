@@ -173,7 +173,7 @@ class Linear(Module):
         bound = 1 / np.sqrt(in_features)
         self.in_features, self.out_features = in_features, out_features
         weight = _uniform(rng, bound, (out_features, in_features))
-        self.weight = Parameter(_blas_layout(weight))
+        self.weight = Parameter(weight)
         self.bias = None
         if bias:
             self.bias = Parameter(_uniform(rng, bound, (out_features,)))
@@ -193,20 +193,6 @@ def _uniform(
     rng: np.random.Generator, bound: float, shape: tuple[int, ...]
 ) -> np.ndarray:
     return rng.uniform(-bound, bound, shape).astype(DEFAULT_DTYPE)
-
-
-WIDE = 64  # a layer with at least this many outputs stores its weight column-major
-
-
-def _blas_layout(weight: np.ndarray) -> np.ndarray:
-    """The (out, in) weight, stored column-major if the layer is WIDE or wider.
-
-    Same shape and values (PyTorch's); only the order in memory differs.
-    Column-major, weight.T is row-major, and BLAS computes x @ weight.T
-    about 10% faster for wide layers that way (chapter 9 measures it);
-    narrow ones, like softmax regression's 10 outputs, are faster row-major.
-    """
-    return np.asfortranarray(weight) if weight.shape[0] >= WIDE else weight
 
 
 class Sequential(Module):
