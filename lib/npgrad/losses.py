@@ -40,6 +40,8 @@ class Loss(Function):
         self.target, self.reduction = target, reduction
 
     def reduce(self, losses: np.ndarray) -> np.ndarray:
+        if self.reduction == "mean":  # the same number as losses.mean(), whose
+            return losses.sum() / losses.size  # Python wrapper costs more
         return _reduce(losses, self.reduction)
 
     def per_example(self, grad: np.ndarray, n: int) -> np.ndarray:
@@ -56,10 +58,11 @@ class CrossEntropy(Loss):
     """
 
     def forward(self, logits):
-        shifted = logits - logits.max(axis=1, keepdims=True)  # no overflow
+        shifted = logits - _row_max(logits)  # no overflow
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
-        self.p_minus_t = exp / total  # softmax; the target is subtracted next
+        exp /= total  # softmax, in place; the target is subtracted next
+        self.p_minus_t = exp
         if self.target.ndim == 1:  # labels: t is one-hot, subtract 1 at each
             rows = np.arange(len(logits))
             self.p_minus_t[rows, self.target] -= 1
@@ -78,6 +81,12 @@ class CrossEntropy(Loss):
         return self.p_minus_t * per_example
 
 
+def _row_max(x: np.ndarray) -> np.ndarray:
+    """x.max(axis=1, keepdims=True), from a transposed copy: NumPy reduces along
+    the long axis of that several times faster than along 10-element rows."""
+    return np.ascontiguousarray(x.T).max(axis=0)[:, None]
+
+
 def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
     """Class labels (n,) of an integer type in [0, q), or probabilities (n, q)."""
     if target.shape == (n, q) and target.dtype.kind == "f":
@@ -93,7 +102,8 @@ def _check_targets(target: np.ndarray, n: int, q: int, dtype) -> np.ndarray:
             f"cross_entropy: class labels must be integers, got dtype {target.dtype}; "
             "convert them with y.astype(np.int64)"
         )
-    if n and (target.min() < 0 or target.max() >= q):
+    # One pass finds both errors: read as unsigned, a negative label is huge
+    if n and target.astype(np.uint64).max() >= q:
         raise ValueError(
             f"cross_entropy: class labels must lie in [0, {q}) for {q} logits per "
             f"example; got labels from {target.min()} to {target.max()}"
