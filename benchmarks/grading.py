@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> None:
           "for every --jobs")
     print("| --jobs | wall time | students a minute | speed-up |\n|---|---|---|---|")
     for jobs, seconds, rate, speedup in rows:
-        print(f"| {jobs} | {seconds / 60:.0f} min {seconds % 60:02.0f} s | {rate:.1f} "
-              f"| {speedup:.2f}x |")
+        minutes, rest = divmod(round(seconds), 60)
+        print(f"| {jobs} | {minutes} min {rest:02d} s | {rate:.1f} | {speedup:.2f}x |")
 
 
 if __name__ == "__main__":
