@@ -243,12 +243,22 @@ PYODIDE_LANGUAGE_INFO = {"codemirror_mode": {"name": "python", "version": 3},
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Shown where a stored explorer would be: the browser has no widget until the cell runs.
 NOT_YET_RUN = "(The interactive explorer appears here once this cell has run.)"
+# The lite copy's first cell: what the reader waits for before anything runs.
+STARTING = (
+    "*In your browser: Python runs inside this page. The first time, it takes 15 to 30 "
+    "seconds to start: while the status bar at the bottom says `Unknown` or `Starting`, "
+    "it is downloading and compiling Python and NumPy; once it says `Idle`, run the cells "
+    "from the top (Run > Run All Cells runs them all).*"
+)
 
 
 def for_the_browser(nb: dict) -> dict:
-    """The lite copy of a notebook: the Pyodide kernel's metadata, and a sentence in place
-    of the raw `VBox(children=...)` text a stored widget shows before its cell runs."""
+    """The lite copy of a notebook: the Pyodide kernel's metadata, a first cell on the
+    kernel's start, and a sentence in place of the raw `VBox(children=...)` text a stored
+    widget shows before its cell runs."""
     nb["metadata"].update(kernelspec=PYODIDE_KERNELSPEC, language_info=PYODIDE_LANGUAGE_INFO)
+    nb["cells"].insert(0, {"cell_type": "markdown", "id": "in-your-browser", "metadata": {},
+                           "source": STARTING})
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             if WIDGET_VIEW in output.get("data", {}):
