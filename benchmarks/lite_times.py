@@ -8,7 +8,8 @@ package downloaded again, from 127.0.0.1): the page opens, the notebook opens, a
 code cells run one after the other, as Run All does, in the light setting the browser
 runs. Printed per run: the kernel ready (s from opening the page), the first output,
 the end of the run and where it stopped if a cell failed, as a Markdown table row;
-with --slowest N, the N longest cells, each with its longest wait for an output.
+with --slowest N, the N longest cells, each with its longest wait for an output; and
+whatever a cell printed to stderr (warnings), which a chapter's run should not print.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ RUN_ALL_JS = """async ([path, prelude]) => {
   const kernel = panel.sessionContext.session.kernel;
   await kernel.info;
   if (prelude) await kernel.requestExecute({code: prelude}).done;
-  const times = {ready: Date.now(), first: null, ends: [], silent: [], error: null};
+  const times = {ready: Date.now(), first: null, ends: [], silent: [], stderr: [],
+                 error: null};
   const cells = panel.content.widgets.filter(cell => cell.model.type === 'code');
   cells.forEach(cell => cell.model.outputs.clear());
   for (const cell of cells) {
@@ -49,6 +51,9 @@ RUN_ALL_JS = """async ([path, prelude]) => {
         const now = Date.now();
         silent = Math.max(silent, now - last);
         last = now;
+      }
+      if (t === 'stream' && msg.content.name === 'stderr') {
+        times.stderr.push(msg.content.text.slice(0, 300));
       }
       if (['stream', 'execute_result', 'display_data', 'error'].includes(t)) {
         if (times.first === null) times.first = Date.now();
@@ -100,6 +105,7 @@ def run(browser, url: str, notebook: str, prelude: str = "") -> dict:
     seconds["run_all"] = round((times["ends"][-1] - times["ready"]) / 1000, 1)
     seconds["ran"] = f"{len(times['ends'])}/{times['cells']}"
     seconds["error"] = times["error"]
+    seconds["stderr"] = times["stderr"]
     starts = [times["ready"], *times["ends"][:-1]]
     seconds["cells"] = sorted(
         ((end - begin) / 1000, i, silent / 1000, times["heads"][i]) for i, (begin, end, silent)
@@ -139,6 +145,8 @@ def main() -> None:
                     print(f"| {notebook.stem} | {site} | {matmul} | {s.get('ready')} | "
                           f"{s.get('first')} | {s['run_all']} | {s['end']} | {s['ran']}"
                           f"{' ' + s['error'] if s['error'] else ''} |", flush=True)
+                    for text in s["stderr"]:
+                        print(f"    printed to stderr: {text!r}", flush=True)
                     for seconds, i, silent, head in s["cells"][:args.slowest]:
                         print(f"    code cell {i}: {seconds:.1f} s, at most {silent:.1f} s "
                               f"without output  {head[:50]}", flush=True)
