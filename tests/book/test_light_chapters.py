@@ -17,7 +17,8 @@ from nbclient import NotebookClient
 
 CHAPTERS = Path(__file__).resolve().parents[2] / "chapters"
 HEAVY = ["04_softmax_regression.ipynb", "04b_softmax_on_images.ipynb", "05_mlp.ipynb",
-         "06_optimisers.ipynb", "07_generalisation.ipynb", "08_convnets.ipynb"]
+         "05b_mlp_on_images.ipynb", "06_optimisers.ipynb", "07_generalisation.ipynb",
+         "08_convnets.ipynb"]
 FULL_LINE = light.describe(light.Setting("full", "the default outside the browser"))
 LIGHT_LINE = light.describe(light.Setting("light", "NPGRAD_LIGHT=1"))
 
