@@ -32,3 +32,16 @@ def test_every_code_cell_ran_in_order_without_unexpected_errors(path):
     if counts != list(range(1, len(counts) + 1)):
         problems.append(f"cells ran out of order (execution counts {counts}): run `make execute`")
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+# A chapter a reader finishes in a sitting: past this, split it (a second page as a section
+# of the chapter in _toc.yml, as chapters 4 and 5 do) or fold digressions into dropdowns.
+MAX_CELLS = 105  # "about 100"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_no_chapter_page_is_over_about_a_hundred_cells(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert len(cells) <= MAX_CELLS, (
+        f"{path.name} has {len(cells)} cells: split it into two pages (a section in "
+        "_toc.yml) or move a digression into a dropdown")
