@@ -152,6 +152,19 @@ def errors(outputs: list[dict]) -> list[str]:
     return [f"{o['ename']}: {o['evalue']}" for o in outputs if o["output_type"] == "error"]
 
 
+# A tqdm bar as text ("epochs:  50%|#####     | 4/8 [00:01<00:00, 4.9epoch/s]"): train.fit's
+# progress, on stderr where the page has no widget for it. Anything else there is a warning.
+PROGRESS = re.compile(r"[^\n|]*\|[^|\n]*\| *\d+/\d+ \[[^\]\n]*\]")
+
+
+def warnings(outputs: list[dict]) -> list[str]:
+    """What a cell printed to stderr, progress bars aside."""
+    text = "".join(o["text"] if isinstance(o["text"], str) else "".join(o["text"])
+                   for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr")
+    return [line for line in PROGRESS.sub("", text).replace("\r", "\n").split("\n")
+            if line.strip()]
+
+
 @pytest.fixture(scope="module")
 def lab(browser, server):
     """JupyterLite's JupyterLab, loaded once for every chapter."""
@@ -270,5 +283,7 @@ def test_chapter_runs_its_first_cells_in_the_browser(notebook, lab):
             shown, stored = ([NUMBER.sub("#", t) for t in texts] for texts in (shown, stored))
         if len(shown) != len(stored) or not all(map(same_within_tolerance, stored, shown)):
             problems.append(f"code cell {i}: printed {shown}, the notebook stores {stored}")
+        if warnings(outputs):
+            problems.append(f"code cell {i} printed to stderr: {warnings(outputs)}")
     problems += new_problems(lab, before)
     assert not problems, f"{notebook} in JupyterLite:\n" + "\n".join(problems)

@@ -40,6 +40,7 @@ PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import hashlib
 import json
@@ -73,6 +74,10 @@ PYPI_WHEELS = {
 ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython", "jedi", "micropip",
          "packaging", "ssl", "sqlite3", "pyodide-unix-timezones"]
 # What `import npgrad` loads with it (its imports inside functions included: see the docstring).
+# matplotlib's font cache as the browser's matplotlib writes it (tools/lite/fontlist.py says why),
+# in a wheel of its own that Pyodide installs after matplotlib's (it depends on it) and before
+# npgrad-course's, so before the first cell, which imports both, runs.
+FONTLIST = "npgrad-matplotlib-fontlist"
 # This repository's two distributions in the lock: what each depends on there, what it imports.
 # npgrad depends on numpy and tqdm (train.fit's progress bar) only: `import npgrad`, the first
 # cell of every chapter, downloads no SciPy. Pyodide loads a cell's own imports; what npgrad
@@ -80,7 +85,7 @@ ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython",
 # uses once a cell has loaded them (npgrad/datasets/loaders.py).
 PROJECTS = {
     "npgrad": (["numpy", "tqdm"], ["npgrad"]),
-    "npgrad-course": (["npgrad", "numpy", "matplotlib", "ipywidgets"],
+    "npgrad-course": (["npgrad", "numpy", "matplotlib", "ipywidgets", FONTLIST],
                       ["bookplots", "course", "classroom"]),
 }
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
@@ -191,6 +196,30 @@ def project_wheels(out: Path) -> dict[str, Path]:
             "npgrad-course": next(out.glob("npgrad_course-*.whl"))}
 
 
+def fontlist_wheel(out: Path) -> Path:
+    """A wheel holding only matplotlib/fontlist.json (tools/lite/fontlist.json)."""
+    dist, version = FONTLIST.replace("-", "_"), PYODIDE_VERSION
+    info = f"{dist}-{version}.dist-info"
+    files = {"matplotlib/fontlist.json": (ROOT / "tools/lite/fontlist.json").read_bytes(),
+             f"{info}/METADATA": (f"Metadata-Version: 2.1\nName: {FONTLIST}\nVersion: {version}\n"
+                                  "Summary: matplotlib's font cache for Pyodide's matplotlib\n"
+                                  ).encode(),
+             f"{info}/WHEEL": (b"Wheel-Version: 1.0\nGenerator: build_lite\nRoot-Is-Purelib: true\n"
+                               b"Tag: py3-none-any\n")}
+    record = "".join(f"{name},sha256={digest(data)},{len(data)}\n" for name, data in files.items())
+    files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
+    wheel = out / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
+    return wheel
+
+
+def digest(data: bytes) -> str:
+    """A RECORD line's hash: urlsafe base64 of the SHA256, unpadded."""
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
 def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], imports: list[str],
                version: str) -> dict:
     return {"name": name, "version": version, "file_name": file_name, "install_dir": "site",
@@ -223,9 +252,9 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
             packages[name] = entry
             file_name = entry["file_name"]
         (dest / file_name).write_bytes(data)
-    for name, wheel in project_wheels(work).items():
+    for name, wheel in {**project_wheels(work), FONTLIST: fontlist_wheel(work)}.items():
         shutil.copy2(wheel, dest / wheel.name)
-        depends, imports = PROJECTS[name]
+        depends, imports = PROJECTS.get(name, (["matplotlib"], []))
         packages[name] = lock_entry(name, wheel.name, wheel.read_bytes(), depends, imports,
                                     wheel.name.split("-")[1])
     (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
