@@ -70,6 +70,20 @@ def source_notebook(page: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+# The widget models a reader moves; a page whose widgets are none of these (tqdm's progress
+# bars: an HBox of an HTML and a FloatProgress) has nothing to interact with.
+CONTROL_MODELS = {"IntSliderModel", "FloatSliderModel", "SelectionSliderModel",
+                  "SelectionRangeSliderModel", "ToggleButtonsModel", "DropdownModel",
+                  "CheckboxModel", "RadioButtonsModel", "PlayModel"}
+
+
+def has_controls(notebook: dict | None) -> bool:
+    """Whether the notebook's stored widget state holds a control a reader moves."""
+    state = ((notebook or {}).get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {})
+             .get("state", {}))
+    return any(m.get("model_name") in CONTROL_MODELS for m in state.values())
+
+
 def widget_expectations(notebook: dict | None) -> dict | None:
     """What a page must show of its notebook's stored widget state; None if it stores none."""
     state = ((notebook or {}).get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {})
