@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from npgrad import browser
 from npgrad.data import DataLoader
 from npgrad.nn import Module
 from npgrad.optim import Optimizer
@@ -92,9 +94,7 @@ def fit(
     history = History()
     epochs = range(num_epochs)
     if progress:
-        from tqdm.auto import tqdm  # imported here: npgrad itself needs only NumPy
-
-        epochs = tqdm(epochs, desc="epochs", unit="epoch")
+        epochs = progress_bar()(epochs, desc="epochs", unit="epoch")
     for _ in epochs:
         scores = train_epoch(model, train_loader, loss_fn, optimizer, classify)
         history.add(**{f"train_{name}": value for name, value in scores.items()})
@@ -102,3 +102,19 @@ def fit(
             scores = evaluate(model, test_loader, loss_fn, classify)
             history.add(**{f"test_{name}": value for name, value in scores.items()})
     return history
+
+
+def progress_bar():
+    """tqdm.auto's bar: a widget in a notebook, text in a terminal. In the browser
+    tqdm.auto cannot tell that it runs in a notebook (Pyodide's kernel is no
+    IPKernelApp) and would print text bars on stderr, so there the notebook's widget
+    bar is used once ipywidgets is loaded. tqdm is imported here: npgrad itself needs
+    only NumPy."""
+    in_browser = sys.platform == "emscripten"
+    if in_browser and browser.load_package("ipywidgets", "ipywidgets"):
+        from tqdm import notebook
+
+        return notebook.tqdm
+    from tqdm import auto
+
+    return auto.tqdm
