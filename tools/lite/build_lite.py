@@ -78,7 +78,8 @@ ROOTS = ["numpy", "matplotlib", "scikit-learn", "tqdm", "ipywidgets", "ipython",
 # in a wheel of its own that Pyodide installs after matplotlib's (it depends on it) and before
 # npgrad-course's, so before the first cell, which imports both, runs.
 FONTLIST = "npgrad-matplotlib-fontlist"
-# This repository's two distributions in the lock: what each depends on there, what it imports.
+# This repository's two distributions and the font cache's wheel in the lock: what each depends
+# on there, what it imports.
 # npgrad depends on numpy and tqdm (train.fit's progress bar) only: `import npgrad`, the first
 # cell of every chapter, downloads no SciPy. Pyodide loads a cell's own imports; what npgrad
 # needs of scikit-learn (load_iris, load_digits) and SciPy (its BLAS, blas.py) it loads or
@@ -87,6 +88,7 @@ PROJECTS = {
     "npgrad": (["numpy", "tqdm"], ["npgrad"]),
     "npgrad-course": (["npgrad", "numpy", "matplotlib", "ipywidgets", FONTLIST],
                       ["bookplots", "course", "classroom"]),
+    FONTLIST: (["matplotlib"], []),  # built here, not from the checkout: fontlist_wheel
 }
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
@@ -254,7 +256,7 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
         (dest / file_name).write_bytes(data)
     for name, wheel in {**project_wheels(work), FONTLIST: fontlist_wheel(work)}.items():
         shutil.copy2(wheel, dest / wheel.name)
-        depends, imports = PROJECTS.get(name, (["matplotlib"], []))
+        depends, imports = PROJECTS[name]
         packages[name] = lock_entry(name, wheel.name, wheel.read_bytes(), depends, imports,
                                     wheel.name.split("-")[1])
     (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
