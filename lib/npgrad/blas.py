@@ -27,15 +27,19 @@ from npgrad.browser import load_package
 MIN_FLOPS = 100_000
 
 
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b, through BLAS's gemm where that is the faster path (see above)."""
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a @ b, through BLAS's gemm where that is the faster path (see above); written
+    into out if given (a 2-D product then writes there directly in both paths)."""
     if not _use_blas:  # natively: nothing else runs
-        return a @ b
+        return np.matmul(a, b, out=out)
     gemm = _gemm_for(a, b)
     if gemm is None:
-        return a @ b
+        return np.matmul(a, b, out=out)
     if a.ndim == 2 and b.ndim == 2:
-        return _gemm_2d(gemm, a, b)
+        return _gemm_2d(gemm, a, b, out)
+    if out is not None:
+        out[...] = matmul(a, b)
+        return out
     if b.ndim == 2 and a.flags.c_contiguous:  # a stack of rows times one matrix
         rows = _gemm_2d(gemm, a.reshape(-1, a.shape[-1]), b)
         return rows.reshape(*a.shape[:-1], b.shape[-1])
@@ -58,11 +62,18 @@ def _gemm_for(a: np.ndarray, b: np.ndarray):
     return blas.sgemm if a.dtype == np.float32 else blas.dgemm
 
 
-def _gemm_2d(gemm, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """C = A B as C^T = B^T A^T in column-major terms; returns C C-ordered."""
+def _gemm_2d(gemm, a: np.ndarray, b: np.ndarray, out=None) -> np.ndarray:
+    """C = A B as C^T = B^T A^T in column-major terms; returns C C-ordered, or
+    written into out (gemm writes into a C-ordered out directly: its transpose is
+    column-major; SciPy copies any other, and the result is copied back)."""
     bt, trans_b = _fortran(b)
     at, trans_a = _fortran(a)
-    return gemm(1.0, bt, at, trans_a=trans_b, trans_b=trans_a).T
+    if out is None:
+        return gemm(1.0, bt, at, trans_a=trans_b, trans_b=trans_a).T
+    ct = gemm(1.0, bt, at, 0.0, out.T, trans_a=trans_b, trans_b=trans_a, overwrite_c=1)
+    if not np.shares_memory(ct, out):
+        out[...] = ct.T
+    return out
 
 
 def _fortran(x: np.ndarray) -> tuple[np.ndarray, int]:

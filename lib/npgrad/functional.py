@@ -255,12 +255,22 @@ class Linear(Function):
     def backward(self, grad):
         rows = grad.reshape(-1, grad.shape[-1])
         gx = _grad_if_needed(self, 0, lambda: mm(grad, self.weight))
-        gw = _grad_if_needed(
-            self, 1, lambda: mm(rows.T, self.x.reshape(-1, self.x.shape[-1]))
-        )
+        gw = _grad_if_needed(self, 1, lambda: _weight_grad(rows, self.x, self.weight))
         if len(self.needs_grad) == 2:
             return gx, gw
         return gx, gw, _grad_if_needed(self, 2, lambda: rows.sum(axis=0))
+
+
+def _weight_grad(rows, x, weight):
+    """dL/dW = grad^T x, laid out as the weight is. nn.Linear stores W column-major
+    (see nn.py): then the gradient is too, computed as x^T grad (the product a NumPy
+    programmer writes for a weight stored (in, out)) into its transpose."""
+    x = x.reshape(-1, x.shape[-1])
+    if not weight.flags.f_contiguous or weight.flags.c_contiguous:
+        return mm(rows.T, x)
+    gw = np.empty(weight.shape, np.result_type(rows, x), order="F")
+    mm(x.T, rows, out=gw.T)
+    return gw
 
 
 def linear(x, weight, bias=None) -> Tensor:

@@ -173,7 +173,9 @@ class Linear(Module):
         bound = 1 / np.sqrt(in_features)
         self.in_features, self.out_features = in_features, out_features
         weight = _uniform(rng, bound, (out_features, in_features))
-        self.weight = Parameter(weight)
+        # (out, in) as in PyTorch, but column-major: weight.T, the (in, out) matrix
+        # x @ weight.T multiplies by, is then contiguous, as in a hand-written x @ W
+        self.weight = Parameter(np.asfortranarray(weight))
         self.bias = None
         if bias:
             self.bias = Parameter(_uniform(rng, bound, (out_features,)))

@@ -148,3 +148,21 @@ def test_gradients_on_the_wasm_path_pass_central_differences(monkeypatch):
     m = npgrad.tensor(rng.standard_normal((3, 4, 2)), requires_grad=True)
     assert gradcheck(npgrad.functional.linear, x, w)
     assert gradcheck(lambda x, m: x @ m, x, m)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_out_is_written_in_place_on_both_paths(monkeypatch, wasm_path, dtype, order):
+    """matmul(a, b, out=) fills out (C-ordered: gemm writes there; F-ordered: SciPy
+    works on a copy, copied back) and returns it; natively it is np.matmul's out."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((64, 128)).astype(dtype)
+    b = rng.standard_normal((128, 96)).astype(dtype)
+    for use_blas in (True, False):
+        monkeypatch.setattr(blas, "_use_blas", use_blas)
+        out = np.full((64, 96), np.nan, dtype, order=order)  # beta = 0: NaN ignored
+        wasm_path.clear()
+        assert blas.matmul(a, b, out=out) is out
+        np.testing.assert_allclose(out, a @ b, rtol=0,
+                                   atol=TOLERANCE[dtype] * np.abs(a @ b).max())
+        assert bool(wasm_path) == use_blas

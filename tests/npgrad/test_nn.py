@@ -471,3 +471,22 @@ def test_linear_forward_and_backward_match_torch():
     np.testing.assert_allclose(xn.grad.data, xt.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(layer.weight.grad.data, ref.weight.grad.numpy(), rtol=1e-6)
     np.testing.assert_allclose(layer.bias.grad.data, ref.bias.grad.numpy(), rtol=1e-6)
+
+
+def test_linear_weight_is_out_by_in_stored_column_major_and_its_grad_too():
+    """PyTorch's (out, in) weight, stored so that weight.T (what x @ weight.T
+    multiplies by) is contiguous; the gradient comes back in the same layout (so the
+    optimiser's in-place update runs over both arrays in order), with the values of
+    the row-major product."""
+    layer = nn.Linear(784, 256, rng=0)
+    w = layer.weight.data
+    assert w.shape == (256, 784) and w.flags.f_contiguous and not w.flags.c_contiguous
+    x = np.random.default_rng(1).standard_normal((128, 784)).astype(np.float32)
+    layer(npgrad.tensor(x)).sum().backward()
+    g = layer.weight.grad.data
+    assert g.shape == (256, 784) and g.flags.f_contiguous and g.flags.owndata
+    np.testing.assert_allclose(g, np.ones((256, 128), np.float32) @ x, rtol=1e-5)
+    c_order = npgrad.tensor(np.ascontiguousarray(w), requires_grad=True)
+    F.linear(npgrad.tensor(x), c_order).sum().backward()  # a row-major weight: as is
+    assert c_order.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(c_order.grad.data, g, rtol=1e-5)
