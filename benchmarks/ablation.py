@@ -73,13 +73,14 @@ def copying_gradients():
         Tensor._accumulate, optim.SGD.update = accumulate, update
 
 
-def make_epoch(dtype=np.float32, dataset=TensorDataset, loss=F.cross_entropy, context=contextlib.nullcontext):
+def make_epoch(dtype=np.float32, dataset=TensorDataset, loss=F.cross_entropy, context=contextlib.nullcontext,
+               order="K"):
     rng = np.random.default_rng(0)
     X, y = rng.random((N, SIZES[0]), np.float32).astype(dtype), rng.integers(0, 10, N)
     d, h, q = SIZES
     model = nn.Sequential(nn.Linear(d, h, rng=rng), nn.ReLU(), nn.Linear(h, q, rng=rng))
     for p in model.parameters():
-        p.data = p.data.astype(dtype)
+        p.data = p.data.astype(dtype, order=order)  # "K": the layout nn.Linear chose
     opt = optim.SGD(model.parameters(), lr=0.1)
     loader = DataLoader(dataset(X, y), BATCH, shuffle=True, generator=rng)
 
@@ -101,6 +102,7 @@ VARIANTS = {
     "DataLoader stacking examples one by one": {"dataset": OneByOne},
     "gradients copied, updates not in place": {"context": copying_gradients},
     "cross-entropy from log_softmax and indexing": {"loss": unfused_cross_entropy},
+    "weights stored row by row": {"order": "C"},
 }
 
 

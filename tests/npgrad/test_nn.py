@@ -473,7 +473,7 @@ def test_linear_forward_and_backward_match_torch():
     np.testing.assert_allclose(layer.bias.grad.data, ref.bias.grad.numpy(), rtol=1e-6)
 
 
-def test_linear_weight_is_out_by_in_stored_column_major_and_its_grad_too():
+def test_a_wide_linear_weight_is_out_by_in_stored_column_major_and_its_grad_too():
     """PyTorch's (out, in) weight, stored so that weight.T (what x @ weight.T
     multiplies by) is contiguous; the gradient comes back in the same layout (so the
     optimiser's in-place update runs over both arrays in order), with the values of
@@ -490,3 +490,6 @@ def test_linear_weight_is_out_by_in_stored_column_major_and_its_grad_too():
     F.linear(npgrad.tensor(x), c_order).sum().backward()  # a row-major weight: as is
     assert c_order.grad.data.flags.c_contiguous
     np.testing.assert_allclose(c_order.grad.data, g, rtol=1e-5)
+    narrow = nn.Linear(784, nn.WIDE - 1, rng=0).weight.data  # e.g. softmax regression's
+    assert narrow.flags.c_contiguous and not narrow.flags.f_contiguous
+    assert nn.Linear(784, nn.WIDE, rng=0).weight.data.flags.f_contiguous
