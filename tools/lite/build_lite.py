@@ -40,6 +40,7 @@ PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import gzip
 import hashlib
@@ -90,6 +91,23 @@ PROJECTS = {
                       ["bookplots", "course", "classroom"]),
     FONTLIST: (["matplotlib"], []),  # built here, not from the checkout: fontlist_wheel
 }
+# The kernel's own wheels (jupyterlite-pyodide-kernel ships them beside its worker, for piplite)
+# in the lock too, each with what its code imports: the kernel then finds every package it needs
+# in the lock and loads them all at once, during Pyodide's start (KERNEL_PACKAGES), instead of
+# installing one after the other through micropip and piplite, 4 s of every start.
+KERNEL_WHEELS = {
+    "piplite": (["micropip"], ["piplite"]),
+    "ipykernel": (["comm"], ["ipykernel"]),
+    "pyodide-kernel": (["ipykernel", "comm", "ipython", "jedi"], ["pyodide_kernel"]),
+}
+# loadPyodideOptions.packages: loaded by Pyodide's start; the kernel (its worker's
+# initPackageManager and initKernel) skips installing each name listed here, spelt as it
+# checks them.
+KERNEL_PACKAGES = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm",
+                   "pyodide_kernel", "jedi", "ipython"]
+# What the kernel loads in place of pyodide.js (pyodideUrl): Pyodide, then the working folder
+# moved to the end of sys.path (tools/lite/book-pyodide.js says why).
+KERNEL_SCRIPT = "book-pyodide.js"
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
 NOTEBOOKS = ["chapters/*.ipynb", "assignments/student/*.ipynb"]
@@ -217,6 +235,15 @@ def fontlist_wheel(out: Path) -> Path:
     return wheel
 
 
+def kernel_wheel(folder: Path, name: str) -> Path:
+    """The kernel's wheel of that name in its folder of the built site (one version)."""
+    wheels = sorted(folder.glob(f"{name.replace('-', '_')}-[0-9]*-py3-none-any.whl"))
+    if len(wheels) != 1:
+        sys.exit(f"build_lite: expected one {name} wheel in {folder}, found {len(wheels)}: "
+                 "is jupyterlite-pyodide-kernel the pinned version (tools/lite/requirements.txt)?")
+    return wheels[0]
+
+
 def digest(data: bytes) -> str:
     """A RECORD line's hash: urlsafe base64 of the SHA256, unpadded."""
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -229,8 +256,144 @@ def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], impor
             "depends": depends, "unvendored_tests": False, "shared_library": False}
 
 
-def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dict:
-    """The runtime, the packages and the rewritten lock into dest (lite/static/pyodide)."""
+# Bytecode. Pyodide 0.27.7's wheels (and the ones built here) hold `.py` files only, and Pyodide
+# writes no bytecode: every kernel compiled every module it imported, at every start. Measured
+# in Pyodide under Node: `import IPython` (the kernel's start) 2.7 s from source, 1.5 s from
+# bytecode; `import matplotlib.pyplot` (chapter 1's first cell) 2.1 to 2.7 s and 0.8 s;
+# `import numpy` 0.6 to 0.8 s and 0.1 s. So the modules that the kernel's start and the
+# notebooks' import statements load get, in their wheels, beside their source, the bytecode
+# that Pyodide's own CPython 3.12 (run under Node: the browser's interpreter) compiles, as an
+# *unchecked hash-based* .pyc (PEP 552): used without a look at the source, which stays for
+# tracebacks. Only those modules: bytecode for every module would add 19 MB to the site and
+# 13 MB to chapter 1's download (pygments' 500 lexers, fontTools, ...); these add about 4 MB
+# there. Nothing else in a wheel changes; its lock entry gets the new SHA256.
+BYTECODE_PY = r"""
+import base64, hashlib, importlib, importlib.util, json, sys, warnings, zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+SITE = "/lib/python3.12/site-packages/"
+plan = json.load(open("/work/plan.json"))
+for name in plan["modules"]:
+    try:
+        importlib.import_module(name)
+    except Exception:  # e.g. google.colab, in the notebooks' cell for Colab
+        pass
+FILES = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+IMPORTED = {f[len(SITE):] for f in FILES if f.startswith(SITE) and f.endswith(".py")}
+
+
+def pyc_path(path):
+    folder, _, name = path.rpartition("/")
+    cached = f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"
+    return f"{folder}/{cached}" if folder else cached
+
+
+def bytecode(path, source):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = compile(source, SITE + path, "exec", dont_inherit=True)
+    return _code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False)
+
+
+def record_line(path, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"{path},sha256={digest.decode()},{len(data)}\n"
+
+
+def compile_wheel(src, dst):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        record, lines = None, []
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                record = (info, data)
+                continue
+            zout.writestr(info, data)
+            if info.filename in IMPORTED:
+                path, pyc = pyc_path(info.filename), bytecode(info.filename, data)
+                zout.writestr(zipfile.ZipInfo(path, date_time=info.date_time), pyc,
+                              zipfile.ZIP_DEFLATED)
+                lines.append(record_line(path, pyc))
+        if record is not None:
+            zout.writestr(record[0], record[1] + "".join(lines).encode())
+    return len(lines)
+
+
+counts = {name: compile_wheel(plan["site"] + name, "/work/out/" + name)
+          for name in plan["wheels"]}
+json.dump(counts, open("/work/counts.json", "w"))
+"""
+
+BYTECODE_JS = """
+const { loadPyodide } = require(process.argv[2]);
+const fs = require("fs");
+(async () => {
+  const work = process.argv[4];
+  const plan = JSON.parse(fs.readFileSync(`${work}/plan.json`, "utf8"));
+  const py = await loadPyodide({indexURL: process.argv[3], packages: plan.packages});
+  py.FS.mkdirTree("/work");
+  py.FS.mount(py.FS.filesystems.NODEFS, {root: work}, "/work");
+  py.FS.mkdirTree("/site");
+  py.FS.mount(py.FS.filesystems.NODEFS, {root: process.argv[3]}, "/site");
+  const code = plan.modules.map(name => `import ${name}`).join("\\n");
+  await py.loadPackagesFromImports(code, {messageCallback: () => {}});
+  py.runPython(fs.readFileSync(`${work}/bytecode.py`, "utf8"));
+})().catch(error => {
+  console.error(`build_lite: compiling bytecode in Pyodide failed: ${error}`);
+  process.exit(1);
+});
+"""
+# Imported by the kernel at its start (the worker's initPackageManager and initKernel) and by
+# `%matplotlib inline`, besides what the notebooks' import statements name (notebook_imports).
+KERNEL_IMPORTS = ["piplite.piplite", "pyodide_kernel", "matplotlib_inline.backend_inline"]
+
+
+def notebook_imports() -> list[str]:
+    """Every module an import statement of a notebook's code cell names (magics skipped)."""
+    names = set()
+    for pattern in NOTEBOOKS:
+        for path in sorted(ROOT.glob(pattern)):
+            for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+                if cell["cell_type"] != "code":
+                    continue
+                lines = "".join(cell["source"]).splitlines()
+                source = "\n".join(line for line in lines
+                                   if not line.lstrip().startswith(("%", "!")))
+                for node in ast.walk(ast.parse(source)):
+                    if isinstance(node, ast.Import):
+                        names.update(alias.name for alias in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                        names.add(node.module)
+    return sorted(names)
+
+
+def with_bytecode(dest: Path, packages: dict, pyodide_npm: Path) -> dict[str, int]:
+    """The modules the kernel and the notebooks import, compiled into their wheels in dest
+    (which holds the site's lock, read by Pyodide under Node); their lock entries updated.
+    Returns how many modules each wheel got bytecode for."""
+    wheels = {name: entry["file_name"] for name, entry in packages.items()
+              if entry["file_name"].endswith(".whl")}
+    plan = {"packages": KERNEL_PACKAGES, "modules": KERNEL_IMPORTS + notebook_imports(),
+            "site": "/site/", "wheels": sorted(wheels.values())}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "out").mkdir()
+        (work / "plan.json").write_text(json.dumps(plan))
+        (work / "bytecode.py").write_text(BYTECODE_PY)
+        (work / "bytecode.js").write_text(BYTECODE_JS)
+        subprocess.run(["node", str(work / "bytecode.js"), str(pyodide_npm / "pyodide.js"),
+                        f"{dest.resolve()}/", str(work)], check=True)
+        for name, file_name in wheels.items():
+            data = (work / "out" / file_name).read_bytes()
+            (dest / file_name).write_bytes(data)
+            packages[name] = {**packages[name], "sha256": sha256(data)}
+        return json.loads((work / "counts.json").read_text())
+
+
+def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path,
+                  kernel_wheels: Path) -> dict:
+    """The runtime, the packages and the rewritten lock into dest (lite/static/pyodide);
+    kernel_wheels: the folder of the kernel's own wheels in the built site."""
     version = json.loads((pyodide_npm / "package.json").read_text())["version"]
     if version != PYODIDE_VERSION:
         sys.exit(f"build_lite: npm's pyodide is {version}, expected {PYODIDE_VERSION}: run npm ci")
@@ -254,14 +417,24 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
             packages[name] = entry
             file_name = entry["file_name"]
         (dest / file_name).write_bytes(data)
-    for name, wheel in {**project_wheels(work), FONTLIST: fontlist_wheel(work)}.items():
+    shutil.copy2(ROOT / "tools" / "lite" / KERNEL_SCRIPT, dest / KERNEL_SCRIPT)
+    ours = {**project_wheels(work), FONTLIST: fontlist_wheel(work),
+            **{name: kernel_wheel(kernel_wheels, name) for name in KERNEL_WHEELS}}
+    for name, wheel in ours.items():
         shutil.copy2(wheel, dest / wheel.name)
-        depends, imports = PROJECTS[name]
+        depends, imports = {**PROJECTS, **KERNEL_WHEELS}[name]
         packages[name] = lock_entry(name, wheel.name, wheel.read_bytes(), depends, imports,
                                     wheel.name.split("-")[1])
-    (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
+    write_lock(dest, lock["info"], packages)  # read by Pyodide in with_bytecode
+    compiled = with_bytecode(dest, packages, pyodide_npm)
+    write_lock(dest, lock["info"], packages)
+    return {"packages": len(packages), "sources": sources.used,
+            "compiled": sum(compiled.values())}
+
+
+def write_lock(dest: Path, info: dict, packages: dict) -> None:
+    (dest / "pyodide-lock.json").write_text(json.dumps({"info": info, "packages": packages},
                                                        indent=1) + "\n")
-    return {"packages": len(packages), "sources": sources.used}
 
 
 # What the Pyodide kernel says of itself when it starts: a notebook that says otherwise is
@@ -394,9 +567,10 @@ DATA_URL = os.path.relpath("files/data", WORKER_DIR)
 
 
 def lite_config(with_data: bool) -> dict:
-    kernel = {"pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True}
+    kernel = {"pyodideUrl": f"./static/pyodide/{KERNEL_SCRIPT}", "disablePyPIFallback": True,
+              "loadPyodideOptions": {"packages": KERNEL_PACKAGES}}
     if with_data:
-        kernel["loadPyodideOptions"] = {"env": {"NPGRAD_DATA_URL": DATA_URL}}
+        kernel["loadPyodideOptions"]["env"] = {"NPGRAD_DATA_URL": DATA_URL}
     return {"jupyter-lite-schema-version": 0,
             "jupyter-config-data": {
                 "appName": "Deep learning from scratch",
@@ -436,13 +610,14 @@ def main() -> None:
         if not (out / WORKER_DIR).is_dir():
             sys.exit(f"build_lite: no {WORKER_DIR} in the built site: NPGRAD_DATA_URL is wrong")
         report = build_pyodide(out / "static" / "pyodide", args.node_modules / "pyodide",
-                               args.cache, tmp)
+                               args.cache, tmp, out / WORKER_DIR / "pypi")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     sources = {}
     for where in report["sources"].values():
         sources[where] = sources.get(where, 0) + 1
     print(f"build_lite: {len(notebooks)} notebooks, datasets {data or 'none'}, "
           f"{report['packages']} packages in the lock "
+          f"(bytecode for the {report['compiled']} modules the kernel and notebooks import) "
           f"(verified files from {sources}), {size / 1e6:.1f} MB -> {out}")
 
 
