@@ -256,17 +256,18 @@ def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], impor
             "depends": depends, "unvendored_tests": False, "shared_library": False}
 
 
-# Bytecode. Pyodide 0.27.7's wheels (and the ones built here) hold `.py` files only, and Pyodide
-# writes no bytecode: every kernel compiled every module it imported, at every start. Measured
-# in Pyodide under Node: `import IPython` (the kernel's start) 2.7 s from source, 1.5 s from
-# bytecode; `import matplotlib.pyplot` (chapter 1's first cell) 2.1 to 2.7 s and 0.8 s;
-# `import numpy` 0.6 to 0.8 s and 0.1 s. So the modules that the kernel's start and the
-# notebooks' import statements load get, in their wheels, beside their source, the bytecode
-# that Pyodide's own CPython 3.12 (run under Node: the browser's interpreter) compiles, as an
-# *unchecked hash-based* .pyc (PEP 552): used without a look at the source, which stays for
-# tracebacks. Only those modules: bytecode for every module would add 19 MB to the site and
-# 13 MB to chapter 1's download (pygments' 500 lexers, fontTools, ...); these add about 4 MB
-# there. Nothing else in a wheel changes; its lock entry gets the new SHA256.
+# Bytecode. Pyodide 0.27.7's wheels, its standard library (python_stdlib.zip) and the wheels
+# built here hold `.py` files only, and Pyodide writes no bytecode: every kernel compiled every
+# module it imported, at every start. So each module that the kernel's start and the notebooks'
+# import statements load gets, beside its source, the bytecode that Pyodide's own CPython 3.12
+# (run under Node: the browser's interpreter) compiles from it, as an *unchecked hash-based*
+# .pyc (PEP 552), used without a look at the source, which stays for tracebacks: in its wheel
+# (`__pycache__/`) or in the standard library's zip (beside the module, where zipimport looks).
+# Measured in Pyodide under Node, from Pyodide's start to the kernel imported: 8.4 to 9.7 s
+# from source, 5.3 s with this bytecode; `import matplotlib.pyplot` 2.1 to 2.7 s and 1.3 s.
+# Only those modules: bytecode for every module of every wheel would add 19 MB to the site
+# and 13 MB to chapter 1's download (pygments' 500 lexers, fontTools, ...). Nothing else in a
+# file changes; a wheel's lock entry gets its new SHA256.
 BYTECODE_PY = r"""
 import base64, hashlib, importlib, importlib.util, json, sys, warnings, zipfile
 from importlib._bootstrap_external import _code_to_hash_pyc
@@ -279,19 +280,23 @@ for name in plan["modules"]:
     except Exception:  # e.g. google.colab, in the notebooks' cell for Colab
         pass
 FILES = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
-IMPORTED = {f[len(SITE):] for f in FILES if f.startswith(SITE) and f.endswith(".py")}
+STDLIB = "/lib/python312.zip/"  # zipimport: a module's .pyc beside its .py
 
 
-def pyc_path(path):
+def chosen(prefix):
+    return {f[len(prefix):] for f in FILES if f.startswith(prefix) and f.endswith(".py")}
+
+
+def pycache_path(path):
     folder, _, name = path.rpartition("/")
     cached = f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"
     return f"{folder}/{cached}" if folder else cached
 
 
-def bytecode(path, source):
+def bytecode(filename, source):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        code = compile(source, SITE + path, "exec", dont_inherit=True)
+        code = compile(source, filename, "exec", dont_inherit=True)
     return _code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False)
 
 
@@ -300,7 +305,10 @@ def record_line(path, data):
     return f"{path},sha256={digest.decode()},{len(data)}\n"
 
 
-def compile_wheel(src, dst):
+def compile_zip(src, dst, prefix, place):
+    # src into dst, each imported module's bytecode beside it (at place(path)), a wheel's
+    # RECORD listing them
+    modules = chosen(prefix)
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         record, lines = None, []
         for info in zin.infolist():
@@ -309,8 +317,8 @@ def compile_wheel(src, dst):
                 record = (info, data)
                 continue
             zout.writestr(info, data)
-            if info.filename in IMPORTED:
-                path, pyc = pyc_path(info.filename), bytecode(info.filename, data)
+            if info.filename in modules:
+                path, pyc = place(info.filename), bytecode(prefix + info.filename, data)
                 zout.writestr(zipfile.ZipInfo(path, date_time=info.date_time), pyc,
                               zipfile.ZIP_DEFLATED)
                 lines.append(record_line(path, pyc))
@@ -319,8 +327,10 @@ def compile_wheel(src, dst):
     return len(lines)
 
 
-counts = {name: compile_wheel(plan["site"] + name, "/work/out/" + name)
+counts = {name: compile_zip(plan["site"] + name, "/work/out/" + name, SITE, pycache_path)
           for name in plan["wheels"]}
+counts["python_stdlib.zip"] = compile_zip(STDLIB[:-1], "/work/out/python_stdlib.zip", STDLIB,
+                                          lambda path: path[:-3] + ".pyc")
 json.dump(counts, open("/work/counts.json", "w"))
 """
 
@@ -387,6 +397,7 @@ def with_bytecode(dest: Path, packages: dict, pyodide_npm: Path) -> dict[str, in
             data = (work / "out" / file_name).read_bytes()
             (dest / file_name).write_bytes(data)
             packages[name] = {**packages[name], "sha256": sha256(data)}
+        shutil.copy2(work / "out" / "python_stdlib.zip", dest / "python_stdlib.zip")
         return json.loads((work / "counts.json").read_text())
 
 
