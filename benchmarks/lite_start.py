@@ -1,6 +1,7 @@
 """Where a chapter's first output waits in the book's JupyterLite: the kernel's start, timed.
 
-    python -m benchmarks.lite_start SITE [SITE ...] [--chapter 01] [--rounds 3] [--timeline]
+    python -m benchmarks.lite_start SITE [SITE ...] [--chapter 01] [--rounds 3]
+        [--app lab|notebooks] [--timeline]
 
 Each SITE is a built book (its _build/html, with lite/ inside). The sites take turns, each
 run in a fresh browser context (an empty cache), as benchmarks.lite_times runs them: the
@@ -9,15 +10,17 @@ output. Every request, the kernel worker's console (Pyodide's "Loading ..." line
 kernel's replies are timed from opening the page, and each run prints one row of phases:
 
 - lab: JupyterLab restored; worker: the kernel's web worker created (the notebook open);
-- runtime: Pyodide's files fetched (pyodide.asm.wasm and the stdlib), then the first
-  package requested after them: the runtime compiled and started;
+- files: Pyodide's files fetched (pyodide.asm.wasm, the stdlib, the lock); runtime: the
+  first package asked for after them (or the worker's first console line): the WebAssembly
+  compiled and Python started;
 - packages: the last package file of the kernel's start received;
 - ready: the kernel answers; first: the first output; cells: the code cells run until then;
 - drive: the synchronous requests to JupyterLite's drive (/api/drive: one per file-system
-  call on /drive, the kernel's working folder) and their summed duration;
-- MB: bytes received (the responses' bodies).
+  call on /drive, the kernel's working folder) and their summed duration.
 
-With --timeline, every request of the kernel's start and every line of the worker's console
+With --app notebooks, the page opened is the one a chapter's "Run in your browser" button
+opens (the Notebook app, the notebook in it) and "lab" is that app restored. With
+--timeline, every request of the kernel's start and every line of the worker's console
 follows, in order.
 """
 
@@ -83,7 +86,6 @@ class Run:
         self.start = time.time() * 1000
         self.events: list[tuple[float, str, str]] = []
         self.drive: list[tuple[float, float]] = []  # (end, duration)
-        self.received = 0
 
     def now(self) -> float:
         return time.time() * 1000 - self.start
@@ -98,10 +100,6 @@ class Run:
         if path.startswith("api/drive"):
             self.drive.append((self.now(), took))
             return
-        try:
-            self.received += request.sizes()["responseBodySize"]
-        except Exception:  # a request the browser no longer holds
-            pass
         self.add("got", f"{path} ({took:.0f} ms)")
 
     def first(self, kind: str, needle: str = "", after: float = 0.0) -> float | None:
@@ -120,6 +118,8 @@ def visit(browser, url: str, notebook: str, app: str) -> tuple[Run, dict]:
                   lambda route: route.abort("blockedbyclient"))
     page = context.new_page()
     page.on("requestfinished", run.finished)
+    page.on("request", lambda r: r.url.endswith((".whl", ".zip")) and run.add(
+        "asked", urlsplit(r.url).path.split("/lite/")[-1]))
     page.on("worker", lambda w: (run.add("worker", w.url),
                                  w.on("console", lambda m: run.add("console", m.text))))
     try:
@@ -141,9 +141,8 @@ def phases(run: Run, times: dict) -> dict:
     first = times["first"] - run.start if times["first"] else None
     runtime_files = max(run.last("got", name, ready) or 0 for name in
                         ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"))
-    after_runtime = next((t for t, k, text in run.events if t > runtime_files and
-                          (k == "console" or (k == "got" and text.startswith(
-                              ("static/pyodide/", "extensions/"))))), None)
+    after_runtime = next((t for t, k, text in run.events if t > runtime_files and (
+        k == "console" or (k == "asked" and not text.endswith("python_stdlib.zip")))), None)
     packages = run.last("got", "static/pyodide/", ready)
     stages = {"lab": run.first("lab"), "worker": worker, "files": runtime_files,
               "runtime": after_runtime, "packages": packages, "ready": ready, "first": first}
@@ -153,7 +152,6 @@ def phases(run: Run, times: dict) -> dict:
     out["drive"] = [(sum(1 for end, _ in run.drive if (a or 0) <= end < (b or 1e12)),
                      round(sum(d for end, d in run.drive if (a or 0) <= end < (b or 1e12))))
                     for a, b in spans]
-    out["mb"] = round(run.received / 1e6, 1)
     out["error"] = times["error"]
     out["stderr"] = times["stderr"]
     return out
@@ -175,8 +173,8 @@ def main() -> None:
     print(f"{notebook}: seconds from opening the page; drive: requests (ms) before the "
           "worker, during the kernel's start, in the cells before the first output")
     print("| site | lab | worker | files | runtime | packages | ready | first | cells "
-          "| drive | MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| drive |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=CHROMIUM_ARGS)
@@ -187,8 +185,8 @@ def main() -> None:
                 drive = ", ".join(f"{n} ({ms})" for n, ms in p["drive"])
                 print(f"| {site} | {p['lab']} | {p['worker']} | {p['files']} | "
                       f"{p['runtime']} | {p['packages']} | {p['ready']} | {p['first']} | "
-                      f"{p['cells']}{' ' + p['error'] if p['error'] else ''} | {drive} | "
-                      f"{p['mb']} |", flush=True)
+                      f"{p['cells']}{' ' + p['error'] if p['error'] else ''} | {drive} |",
+                      flush=True)
                 for text in p["stderr"]:
                     print(f"    printed to stderr: {text[:300]!r}", flush=True)
                 if args.timeline:
