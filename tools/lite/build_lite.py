@@ -263,8 +263,8 @@ def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], impor
 # (run under Node: the browser's interpreter) compiles from it, as an *unchecked hash-based*
 # .pyc (PEP 552), used without a look at the source, which stays for tracebacks: in its wheel
 # (`__pycache__/`) or in the standard library's zip (beside the module, where zipimport looks).
-# Measured in Pyodide under Node, from Pyodide's start to the kernel imported: 8.4 to 9.7 s
-# from source, 5.3 s with this bytecode; `import matplotlib.pyplot` 2.1 to 2.7 s and 1.3 s.
+# Measured in Pyodide under Node, from Pyodide's start to the kernel imported: 8.5 s from
+# source, 5.3 s with this bytecode; `import matplotlib.pyplot` 2.1 to 2.7 s and 1.3 s.
 # Only those modules: bytecode for every module of every wheel would add 19 MB to the site
 # and 13 MB to chapter 1's download (pygments' 500 lexers, fontTools, ...). Nothing else in a
 # file changes; a wheel's lock entry gets its new SHA256.
@@ -460,10 +460,11 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 NOT_YET_RUN = "(The interactive explorer appears here once this cell has run.)"
 # The lite copy's first cell: what the reader waits for before anything runs.
 STARTING = (
-    "*In your browser: Python runs inside this page. The first time, it takes 15 to 30 "
+    "*In your browser: Python runs inside this page. The first time, it takes 10 to 20 "
     "seconds to start: while the status bar at the bottom says `Unknown` or `Starting`, "
-    "it is downloading and compiling Python and NumPy; once it says `Idle`, run the cells "
-    "from the top (Run > Run All Cells runs them all).*"
+    "it is downloading and starting Python; once it says `Idle`, run the cells from the "
+    "top (Run > Run All Cells runs them all). The first cell then loads NumPy and "
+    "matplotlib, a few seconds more.*"
 )
 
 
