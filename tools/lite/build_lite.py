@@ -20,7 +20,13 @@ What it ships, all served from the site (nothing from outside at run time):
 - MNIST and Fashion-MNIST, gzipped, under `data/` (with their licences and attribution in
   `data/README.md`), when the dataset cache holds verified copies (`make data`); the kernel's
   NPGRAD_DATA_GZ points npgrad.datasets at them. Without them the site is built all the same
-  and says so; the chapters that need them then stop with npgrad's message.
+  and says so; the chapters that need them then stop with npgrad's message;
+- a kernel that starts fast (benchmarks/lite_start.md has the figures): the kernel's own
+  wheels (piplite, pyodide-kernel, its ipykernel shim) are in the lock too, and Pyodide
+  loads them with the rest of what the kernel needs at its start (KERNEL_PACKAGES), not one
+  after the other through micropip and piplite; `book-pyodide.js` moves the working folder
+  to the end of sys.path (its comment says why); the modules the kernel and the notebooks
+  import carry their bytecode (see with_bytecode).
 
 Pyodide's wasm32 wheels are on no package registry under their own names. Every package file
 named in the official lock (the one in npm's `pyodide` package, with a SHA256 per file) is
@@ -35,6 +41,9 @@ taken from the first of these sources that has it **with that SHA256**, and from
 
 Pure-Python wheels Pyodide rebuilt (tqdm) and those it lacks (ipywidgets, comm) come from
 PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten to match.
+Once verified, a wheel (and the standard library's zip) gets the bytecode of the modules the
+kernel and the notebooks import added beside their source, nothing else changed, and the
+lock records its new SHA256 (with_bytecode: this needs Node, as npm's Pyodide does).
 """
 
 from __future__ import annotations
