@@ -376,9 +376,14 @@ def notebook_imports() -> list[str]:
                 if cell["cell_type"] != "code":
                     continue
                 lines = "".join(cell["source"]).splitlines()
-                source = "\n".join(line for line in lines
-                                   if not line.lstrip().startswith(("%", "!")))
-                for node in ast.walk(ast.parse(source)):
+                source = "\n".join(  # a magic or shell line: a `pass` where it stood
+                    line[:len(line) - len(line.lstrip())] + "pass"
+                    if line.lstrip().startswith(("%", "!")) else line for line in lines)
+                try:
+                    tree = ast.parse(source)
+                except SyntaxError:  # IPython's syntax elsewhere (`x?`): no import counted
+                    continue
+                for node in ast.walk(tree):
                     if isinstance(node, ast.Import):
                         names.update(alias.name for alias in node.names)
                     elif isinstance(node, ast.ImportFrom) and node.level == 0:
