@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import json
 
-from tests.browser.test_lite import CLOSE_JS, PROBE_JS, lab  # noqa: F401 (the fixture)
+import pytest
+
+from tests.browser.test_lite import CLOSE_JS, LITE, PROBE_JS, lab  # noqa: F401 (the fixture)
 from tools.lite import build_lite
 
 CHAPTER = "chapters/01_backprop.ipynb"
+needs_site = pytest.mark.skipif(not (LITE / "jupyter-lite.json").is_file(),
+                                reason=f"no JupyterLite site at {LITE}: run `make book`")
 
 OPEN_JS = """async (path) => {
   const panel = await window.jupyterapp.commands.execute(
@@ -47,6 +51,7 @@ os.remove("reader_module_probe.py")
 """
 
 
+@needs_site
 def test_the_kernel_starts_from_the_lock_and_bytecode_its_folder_last(lab):  # noqa: F811
     names = ["piplite", "pyodide-kernel", "ipykernel", "ipython", "jedi", "comm", "micropip"]
     try:
