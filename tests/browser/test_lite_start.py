@@ -30,10 +30,12 @@ OPEN_JS = """async (path) => {
 }"""
 
 PROBE = """import importlib, importlib.util, inspect, json, os, sys
-import asyncio, bookplots, IPython, matplotlib.pyplot, npgrad, numpy
+import asyncio, bookplots, IPython, matplotlib.pyplot, npgrad, numpy, piplite
 from pyodide_js import loadedPackages
 print(json.dumps({
     "loaded": {name: loadedPackages.to_py().get(name) for name in %(kernel)r},
+    "piplite": [piplite.piplite._PIPLITE_DISABLE_PYPI,
+                [url.split("/")[-1].split("?")[0] for url in piplite.piplite._PIPLITE_URLS]],
     "path": [p for p in sys.path if p in ("", os.getcwd())], "last": sys.path[-1],
     "cwd": os.getcwd(),
     "site_bytecode": [os.path.exists(importlib.util.cache_from_source(m.__file__))
@@ -62,6 +64,8 @@ def test_the_kernel_starts_from_the_lock_and_bytecode_its_folder_last(lab):  # n
     first, *rest = out.splitlines()  # nothing before: no warning either
     seen = json.loads(first)
     assert seen["loaded"] == {name: "default channel" for name in names}, seen["loaded"]
+    # piplite (%pip) configured by the kernel as before: its index, PyPI off
+    assert seen["piplite"] == [True, ["all.json", "all.json"]], seen["piplite"]
     assert seen["path"] == [""] and seen["last"] == "", seen
     assert seen["cwd"] == "/drive/chapters"
     assert seen["site_bytecode"] == [True] * 4 and seen["stdlib_bytecode"] is True, seen
