@@ -20,7 +20,13 @@ What it ships, all served from the site (nothing from outside at run time):
 - MNIST and Fashion-MNIST, gzipped, under `data/` (with their licences and attribution in
   `data/README.md`), when the dataset cache holds verified copies (`make data`); the kernel's
   NPGRAD_DATA_GZ points npgrad.datasets at them. Without them the site is built all the same
-  and says so; the chapters that need them then stop with npgrad's message.
+  and says so; the chapters that need them then stop with npgrad's message;
+- a kernel that starts fast (benchmarks/lite_start.md has the figures): the kernel's own
+  wheels (piplite, pyodide-kernel, its ipykernel shim) are in the lock too, and Pyodide
+  loads them with the rest of what the kernel needs at its start (KERNEL_PACKAGES), not one
+  after the other through micropip and piplite; `book-pyodide.js` moves the working folder
+  to the end of sys.path (its comment says why); the modules the kernel and the notebooks
+  import carry their bytecode (see with_bytecode).
 
 Pyodide's wasm32 wheels are on no package registry under their own names. Every package file
 named in the official lock (the one in npm's `pyodide` package, with a SHA256 per file) is
@@ -35,11 +41,15 @@ taken from the first of these sources that has it **with that SHA256**, and from
 
 Pure-Python wheels Pyodide rebuilt (tqdm) and those it lacks (ipywidgets, comm) come from
 PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten to match.
+Once verified, a wheel (and the standard library's zip) gets the bytecode of the modules the
+kernel and the notebooks import added beside their source, nothing else changed, and the
+lock records its new SHA256 (with_bytecode: this needs Node, as npm's Pyodide does).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import gzip
 import hashlib
@@ -90,6 +100,23 @@ PROJECTS = {
                       ["bookplots", "course", "classroom"]),
     FONTLIST: (["matplotlib"], []),  # built here, not from the checkout: fontlist_wheel
 }
+# The kernel's own wheels (jupyterlite-pyodide-kernel ships them beside its worker, for piplite)
+# in the lock too, each with what its code imports: the kernel then finds every package it needs
+# in the lock and loads them all at once, during Pyodide's start (KERNEL_PACKAGES), instead of
+# installing one after the other through micropip and piplite, 4 s of every start.
+KERNEL_WHEELS = {
+    "piplite": (["micropip"], ["piplite"]),
+    "ipykernel": (["comm"], ["ipykernel"]),
+    "pyodide-kernel": (["ipykernel", "comm", "ipython", "jedi"], ["pyodide_kernel"]),
+}
+# loadPyodideOptions.packages: loaded by Pyodide's start; the kernel (its worker's
+# initPackageManager and initKernel) skips installing each name listed here, spelt as it
+# checks them.
+KERNEL_PACKAGES = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm",
+                   "pyodide_kernel", "jedi", "ipython"]
+# What the kernel loads in place of pyodide.js (pyodideUrl): Pyodide, then the working folder
+# moved to the end of sys.path (tools/lite/book-pyodide.js says why).
+KERNEL_SCRIPT = "book-pyodide.js"
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
 NOTEBOOKS = ["chapters/*.ipynb", "assignments/student/*.ipynb"]
@@ -217,6 +244,15 @@ def fontlist_wheel(out: Path) -> Path:
     return wheel
 
 
+def kernel_wheel(folder: Path, name: str) -> Path:
+    """The kernel's wheel of that name in its folder of the built site (one version)."""
+    wheels = sorted(folder.glob(f"{name.replace('-', '_')}-[0-9]*-py3-none-any.whl"))
+    if len(wheels) != 1:
+        sys.exit(f"build_lite: expected one {name} wheel in {folder}, found {len(wheels)}: "
+                 "is jupyterlite-pyodide-kernel the pinned version (tools/lite/requirements.txt)?")
+    return wheels[0]
+
+
 def digest(data: bytes) -> str:
     """A RECORD line's hash: urlsafe base64 of the SHA256, unpadded."""
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -229,8 +265,160 @@ def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], impor
             "depends": depends, "unvendored_tests": False, "shared_library": False}
 
 
-def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dict:
-    """The runtime, the packages and the rewritten lock into dest (lite/static/pyodide)."""
+# Bytecode. Pyodide 0.27.7's wheels, its standard library (python_stdlib.zip) and the wheels
+# built here hold `.py` files only, and Pyodide writes no bytecode: every kernel compiled every
+# module it imported, at every start. So each module that the kernel's start and the notebooks'
+# import statements load gets, beside its source, the bytecode that Pyodide's own CPython 3.12
+# (run under Node: the browser's interpreter) compiles from it, as an *unchecked hash-based*
+# .pyc (PEP 552), used without a look at the source, which stays for tracebacks: in its wheel
+# (`__pycache__/`) or in the standard library's zip (beside the module, where zipimport looks).
+# Measured in Pyodide under Node, from Pyodide's start to the kernel imported: 8.5 s from
+# source, 5.3 s with this bytecode; `import matplotlib.pyplot` 2.1 to 2.7 s and 1.3 s.
+# Only those modules: bytecode for every module of every wheel would add 19 MB to the site
+# and 13 MB to chapter 1's download (pygments' 500 lexers, fontTools, ...). Nothing else in a
+# file changes; a wheel's lock entry gets its new SHA256.
+BYTECODE_PY = r"""
+import base64, hashlib, importlib, importlib.util, json, sys, warnings, zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+SITE = "/lib/python3.12/site-packages/"
+plan = json.load(open("/work/plan.json"))
+for name in plan["modules"]:
+    try:
+        importlib.import_module(name)
+    except Exception:  # e.g. google.colab, in the notebooks' cell for Colab
+        pass
+FILES = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+STDLIB = "/lib/python312.zip/"  # zipimport: a module's .pyc beside its .py
+
+
+def chosen(prefix):
+    return {f[len(prefix):] for f in FILES if f.startswith(prefix) and f.endswith(".py")}
+
+
+def pycache_path(path):
+    folder, _, name = path.rpartition("/")
+    cached = f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"
+    return f"{folder}/{cached}" if folder else cached
+
+
+def bytecode(filename, source):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = compile(source, filename, "exec", dont_inherit=True)
+    return _code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False)
+
+
+def record_line(path, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"{path},sha256={digest.decode()},{len(data)}\n"
+
+
+def compile_zip(src, dst, prefix, place):
+    # src into dst, each imported module's bytecode beside it (at place(path)), a wheel's
+    # RECORD listing them
+    modules = chosen(prefix)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        record, lines = None, []
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                record = (info, data)
+                continue
+            zout.writestr(info, data)
+            if info.filename in modules:
+                path, pyc = place(info.filename), bytecode(prefix + info.filename, data)
+                zout.writestr(zipfile.ZipInfo(path, date_time=info.date_time), pyc,
+                              zipfile.ZIP_DEFLATED)
+                lines.append(record_line(path, pyc))
+        if record is not None:
+            zout.writestr(record[0], record[1] + "".join(lines).encode())
+    return len(lines)
+
+
+counts = {name: compile_zip(plan["site"] + name, "/work/out/" + name, SITE, pycache_path)
+          for name in plan["wheels"]}
+counts["python_stdlib.zip"] = compile_zip(STDLIB[:-1], "/work/out/python_stdlib.zip", STDLIB,
+                                          lambda path: path[:-3] + ".pyc")
+json.dump(counts, open("/work/counts.json", "w"))
+"""
+
+BYTECODE_JS = """
+const { loadPyodide } = require(process.argv[2]);
+const fs = require("fs");
+(async () => {
+  const work = process.argv[4];
+  const plan = JSON.parse(fs.readFileSync(`${work}/plan.json`, "utf8"));
+  const py = await loadPyodide({indexURL: process.argv[3], packages: plan.packages});
+  py.FS.mkdirTree("/work");
+  py.FS.mount(py.FS.filesystems.NODEFS, {root: work}, "/work");
+  py.FS.mkdirTree("/site");
+  py.FS.mount(py.FS.filesystems.NODEFS, {root: process.argv[3]}, "/site");
+  const code = plan.modules.map(name => `import ${name}`).join("\\n");
+  await py.loadPackagesFromImports(code, {messageCallback: () => {}});
+  py.runPython(fs.readFileSync(`${work}/bytecode.py`, "utf8"));
+})().catch(error => {
+  console.error(`build_lite: compiling bytecode in Pyodide failed: ${error}`);
+  process.exit(1);
+});
+"""
+# Imported by the kernel at its start (the worker's initPackageManager and initKernel) and by
+# `%matplotlib inline`, besides what the notebooks' import statements name (notebook_imports).
+KERNEL_IMPORTS = ["piplite.piplite", "pyodide_kernel", "matplotlib_inline.backend_inline"]
+
+
+def notebook_imports() -> list[str]:
+    """Every module an import statement of a notebook's code cell names (magics skipped)."""
+    names = set()
+    for pattern in NOTEBOOKS:
+        for path in sorted(ROOT.glob(pattern)):
+            for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+                if cell["cell_type"] != "code":
+                    continue
+                lines = "".join(cell["source"]).splitlines()
+                source = "\n".join(  # a magic or shell line: a `pass` where it stood
+                    line[:len(line) - len(line.lstrip())] + "pass"
+                    if line.lstrip().startswith(("%", "!")) else line for line in lines)
+                try:
+                    tree = ast.parse(source)
+                except SyntaxError:  # IPython's syntax elsewhere (`x?`): no import counted
+                    continue
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Import):
+                        names.update(alias.name for alias in node.names)
+                    elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                        names.add(node.module)
+    return sorted(names)
+
+
+def with_bytecode(dest: Path, packages: dict, pyodide_npm: Path) -> dict[str, int]:
+    """The modules the kernel and the notebooks import, compiled into their wheels in dest
+    (which holds the site's lock, read by Pyodide under Node); their lock entries updated.
+    Returns how many modules each wheel got bytecode for."""
+    wheels = {name: entry["file_name"] for name, entry in packages.items()
+              if entry["file_name"].endswith(".whl")}
+    plan = {"packages": KERNEL_PACKAGES, "modules": KERNEL_IMPORTS + notebook_imports(),
+            "site": "/site/", "wheels": sorted(wheels.values())}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "out").mkdir()
+        (work / "plan.json").write_text(json.dumps(plan))
+        (work / "bytecode.py").write_text(BYTECODE_PY)
+        (work / "bytecode.js").write_text(BYTECODE_JS)
+        subprocess.run(["node", str(work / "bytecode.js"), str(pyodide_npm / "pyodide.js"),
+                        f"{dest.resolve()}/", str(work)], check=True)
+        for name, file_name in wheels.items():
+            data = (work / "out" / file_name).read_bytes()
+            (dest / file_name).write_bytes(data)
+            packages[name] = {**packages[name], "sha256": sha256(data)}
+        shutil.copy2(work / "out" / "python_stdlib.zip", dest / "python_stdlib.zip")
+        return json.loads((work / "counts.json").read_text())
+
+
+def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path,
+                  kernel_wheels: Path) -> dict:
+    """The runtime, the packages and the rewritten lock into dest (lite/static/pyodide);
+    kernel_wheels: the folder of the kernel's own wheels in the built site."""
     version = json.loads((pyodide_npm / "package.json").read_text())["version"]
     if version != PYODIDE_VERSION:
         sys.exit(f"build_lite: npm's pyodide is {version}, expected {PYODIDE_VERSION}: run npm ci")
@@ -254,14 +442,24 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path) -> dic
             packages[name] = entry
             file_name = entry["file_name"]
         (dest / file_name).write_bytes(data)
-    for name, wheel in {**project_wheels(work), FONTLIST: fontlist_wheel(work)}.items():
+    shutil.copy2(ROOT / "tools" / "lite" / KERNEL_SCRIPT, dest / KERNEL_SCRIPT)
+    ours = {**project_wheels(work), FONTLIST: fontlist_wheel(work),
+            **{name: kernel_wheel(kernel_wheels, name) for name in KERNEL_WHEELS}}
+    for name, wheel in ours.items():
         shutil.copy2(wheel, dest / wheel.name)
-        depends, imports = PROJECTS[name]
+        depends, imports = {**PROJECTS, **KERNEL_WHEELS}[name]
         packages[name] = lock_entry(name, wheel.name, wheel.read_bytes(), depends, imports,
                                     wheel.name.split("-")[1])
-    (dest / "pyodide-lock.json").write_text(json.dumps({"info": lock["info"], "packages": packages},
+    write_lock(dest, lock["info"], packages)  # read by Pyodide in with_bytecode
+    compiled = with_bytecode(dest, packages, pyodide_npm)
+    write_lock(dest, lock["info"], packages)
+    return {"packages": len(packages), "sources": sources.used,
+            "compiled": sum(compiled.values())}
+
+
+def write_lock(dest: Path, info: dict, packages: dict) -> None:
+    (dest / "pyodide-lock.json").write_text(json.dumps({"info": info, "packages": packages},
                                                        indent=1) + "\n")
-    return {"packages": len(packages), "sources": sources.used}
 
 
 # What the Pyodide kernel says of itself when it starts: a notebook that says otherwise is
@@ -276,10 +474,11 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 NOT_YET_RUN = "(The interactive explorer appears here once this cell has run.)"
 # The lite copy's first cell: what the reader waits for before anything runs.
 STARTING = (
-    "*In your browser: Python runs inside this page. The first time, it takes 15 to 30 "
+    "*In your browser: Python runs inside this page. The first time, it takes 10 to 20 "
     "seconds to start: while the status bar at the bottom says `Unknown` or `Starting`, "
-    "it is downloading and compiling Python and NumPy; once it says `Idle`, run the cells "
-    "from the top (Run > Run All Cells runs them all).*"
+    "it is downloading and starting Python; once it says `Idle`, run the cells from the "
+    "top (Run > Run All Cells runs them all). The first cell then loads NumPy and "
+    "matplotlib, a few seconds more.*"
 )
 
 
@@ -394,9 +593,10 @@ DATA_URL = os.path.relpath("files/data", WORKER_DIR)
 
 
 def lite_config(with_data: bool) -> dict:
-    kernel = {"pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True}
+    kernel = {"pyodideUrl": f"./static/pyodide/{KERNEL_SCRIPT}", "disablePyPIFallback": True,
+              "loadPyodideOptions": {"packages": KERNEL_PACKAGES}}
     if with_data:
-        kernel["loadPyodideOptions"] = {"env": {"NPGRAD_DATA_URL": DATA_URL}}
+        kernel["loadPyodideOptions"]["env"] = {"NPGRAD_DATA_URL": DATA_URL}
     return {"jupyter-lite-schema-version": 0,
             "jupyter-config-data": {
                 "appName": "Deep learning from scratch",
@@ -436,13 +636,14 @@ def main() -> None:
         if not (out / WORKER_DIR).is_dir():
             sys.exit(f"build_lite: no {WORKER_DIR} in the built site: NPGRAD_DATA_URL is wrong")
         report = build_pyodide(out / "static" / "pyodide", args.node_modules / "pyodide",
-                               args.cache, tmp)
+                               args.cache, tmp, out / WORKER_DIR / "pypi")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     sources = {}
     for where in report["sources"].values():
         sources[where] = sources.get(where, 0) + 1
     print(f"build_lite: {len(notebooks)} notebooks, datasets {data or 'none'}, "
           f"{report['packages']} packages in the lock "
+          f"(bytecode for the {report['compiled']} modules the kernel and notebooks import) "
           f"(verified files from {sources}), {size / 1e6:.1f} MB -> {out}")
 
 

@@ -1,0 +1,90 @@
+"""How the book's JupyterLite kernel starts (tools/lite/build_lite.py, book-pyodide.js).
+
+In the kernel of an open chapter: the packages the kernel needs came from Pyodide's lock at
+its start (none through piplite); the working folder ('') is last on sys.path, and a module
+the reader writes into the notebook's folder still imports; the modules of the kernel and of
+the chapters run from the bytecode shipped beside them (site-packages and the standard
+library), their source still there for tracebacks. No time is asserted here:
+`python -m benchmarks.lite_start` measures the start.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.browser.test_lite import CLOSE_JS, LITE, PROBE_JS, lab  # noqa: F401 (the fixture)
+from tools.lite import build_lite
+
+CHAPTER = "chapters/01_backprop.ipynb"
+needs_site = pytest.mark.skipif(not (LITE / "jupyter-lite.json").is_file(),
+                                reason=f"no JupyterLite site at {LITE}: run `make book`")
+
+OPEN_JS = """async (path) => {
+  const panel = await window.jupyterapp.commands.execute(
+    'docmanager:open', {path, factory: 'Notebook'});
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  await panel.sessionContext.session.kernel.info;
+}"""
+
+PROBE = """import importlib, importlib.util, inspect, json, os, sys
+import asyncio, bookplots, IPython, matplotlib.pyplot, npgrad, numpy, piplite
+from pyodide_js import loadedPackages
+print(json.dumps({
+    "loaded": {name: loadedPackages.to_py().get(name) for name in %(kernel)r},
+    "piplite": [piplite.piplite._PIPLITE_DISABLE_PYPI,
+                [url.split("/")[-1].split("?")[0] for url in piplite.piplite._PIPLITE_URLS]],
+    "path": [p for p in sys.path if p in ("", os.getcwd())], "last": sys.path[-1],
+    "cwd": os.getcwd(),
+    "site_bytecode": [os.path.exists(importlib.util.cache_from_source(m.__file__))
+                      for m in (IPython, numpy, matplotlib, npgrad)],
+    "stdlib_bytecode": asyncio.__file__.endswith("__init__.pyc"),
+    "source": ["def run(" in inspect.getsource(asyncio.runners),
+               "def no_grad(" in inspect.getsource(sys.modules["npgrad.tensor"])],
+}))
+with open("reader_module_probe.py", "w") as f:
+    f.write("VALUE = 42\\n")
+importlib.invalidate_caches()
+import reader_module_probe
+print(reader_module_probe.VALUE)
+os.remove("reader_module_probe.py")
+"""
+
+
+@needs_site
+def test_the_kernel_starts_from_the_lock_and_bytecode_its_folder_last(lab):  # noqa: F811
+    names = ["piplite", "pyodide-kernel", "ipykernel", "ipython", "jedi", "comm", "micropip"]
+    try:
+        lab.page.evaluate(OPEN_JS, CHAPTER)
+        out = lab.page.evaluate(PROBE_JS, PROBE % {"kernel": names})
+    finally:
+        lab.page.evaluate(CLOSE_JS)
+    first, *rest = out.splitlines()  # nothing before: no warning either
+    seen = json.loads(first)
+    assert seen["loaded"] == {name: "default channel" for name in names}, seen["loaded"]
+    # piplite (%pip) configured by the kernel as before: its index, PyPI off
+    assert seen["piplite"] == [True, ["all.json", "all.json"]], seen["piplite"]
+    assert seen["path"] == [""] and seen["last"] == "", seen
+    assert seen["cwd"] == "/drive/chapters"
+    assert seen["site_bytecode"] == [True] * 4 and seen["stdlib_bytecode"] is True, seen
+    assert seen["source"] == [True, True], seen["source"]
+    assert rest == ["42"], out
+
+
+def test_the_kernel_is_told_to_preload_what_it_would_install_one_by_one():
+    settings = build_lite.lite_config(False)["jupyter-config-data"]["litePluginSettings"]
+    kernel = settings["@jupyterlite/pyodide-kernel-extension:kernel"]
+    # The names the kernel's worker (jupyterlite-pyodide-kernel 0.6.1) checks before it
+    # installs each through micropip or piplite, spelt as it spells them.
+    assert kernel["loadPyodideOptions"]["packages"] == [
+        "micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel",
+        "jedi", "ipython"]
+    assert kernel["pyodideUrl"] == "./static/pyodide/book-pyodide.js"
+
+
+def test_the_notebooks_imports_are_found_for_their_bytecode():
+    names = build_lite.notebook_imports()
+    for name in ("numpy", "matplotlib.pyplot", "npgrad", "bookplots", "course", "ipywidgets"):
+        assert name in names, names
