@@ -100,11 +100,12 @@ nbval: venv ## re-run every chapter and compare its outputs with the stored ones
 
 test-site: venv book ## the built site in headless Chromium, offline [Chromium]
 	@mkdir -p $(RESULTS)
-	$(PYTEST) tests/browser --ignore=tests/browser/test_lite.py --junitxml=$(RESULTS)/site.xml
+	$(PYTEST) tests/browser --ignore=tests/browser/test_lite.py --ignore=tests/browser/test_lite_start.py \
+	    --junitxml=$(RESULTS)/site.xml
 
 test-lite: venv book ## the chapters in the site's JupyterLite, in headless Chromium, offline [Chromium]
 	@mkdir -p $(RESULTS)
-	$(PYTEST) tests/browser/test_lite.py --junitxml=$(RESULTS)/lite.xml
+	$(PYTEST) tests/browser/test_lite.py tests/browser/test_lite_start.py --junitxml=$(RESULTS)/lite.xml
 
 test-nbgrader: ## the assignments through a pinned nbgrader agree with classroom.grade [MNIST]
 	@mkdir -p $(RESULTS)

@@ -25,7 +25,7 @@ SUITES = {  # report file -> what it covers
     "nbval": "chapters re-run under nbval",
     "nbval-long": "the longest chapter re-run under nbval (beside the rest)",
     "site": "the built site in Chromium (tests/browser)",
-    "lite": "the chapters in JupyterLite (tests/browser/test_lite.py)",
+    "lite": "the chapters in JupyterLite (tests/browser/test_lite.py, test_lite_start.py)",
     "classroom-user": "the grader's attack tests as an ordinary user (run as root)",
 }
 # Suites that run only where they can: as root, the grader's attacks run again as a user.
