@@ -40,7 +40,7 @@ book: venv $(NPM_STAMP) $(LITE_STAMP) ## build the book (English, and Chinese in
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
 	$(PY) tools/site/vendor_assets.py
 	$(PY) tools/site/build_zh.py
-	$(PY) tools/lite/build_lite.py --jupyter .venv-lite/bin/jupyter
+	$(PY) -m tools.lite.build_lite --jupyter .venv-lite/bin/jupyter
 	@echo "The book is at _build/html/index.html ($$(( $$(date +%s) - $(STARTED) )) s since make started)"
 
 # After the set-up and ruff, five mostly single-threaded streams run side by side (the output

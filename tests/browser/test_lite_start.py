@@ -15,7 +15,7 @@ import json
 import pytest
 
 from tests.browser.test_lite import CLOSE_JS, LITE, PROBE_JS, lab  # noqa: F401 (the fixture)
-from tools.lite import build_lite
+from tools.lite import build_lite, bytecode
 
 CHAPTER = "chapters/01_backprop.ipynb"
 needs_site = pytest.mark.skipif(not (LITE / "jupyter-lite.json").is_file(),
@@ -85,6 +85,7 @@ def test_the_kernel_is_told_to_preload_what_it_would_install_one_by_one():
 
 
 def test_the_notebooks_imports_are_found_for_their_bytecode():
-    names = build_lite.notebook_imports()
+    names = bytecode.notebook_imports(
+        [p for g in build_lite.NOTEBOOKS for p in sorted(build_lite.ROOT.glob(g))])
     for name in ("numpy", "matplotlib.pyplot", "npgrad", "bookplots", "course", "ipywidgets"):
         assert name in names, names

@@ -3,7 +3,7 @@
 `make book` runs it after the book build, with the `jupyter` of a separate environment that
 has the pinned JupyterLite packages (tools/lite/requirements.txt, .venv-lite):
 
-    python tools/lite/build_lite.py --jupyter .venv-lite/bin/jupyter
+    python -m tools.lite.build_lite --jupyter .venv-lite/bin/jupyter
 
 What it ships, all served from the site (nothing from outside at run time):
 
@@ -26,7 +26,7 @@ What it ships, all served from the site (nothing from outside at run time):
   loads them with the rest of what the kernel needs at its start (KERNEL_PACKAGES), not one
   after the other through micropip and piplite; `book-pyodide.js` moves the working folder
   to the end of sys.path (its comment says why); the modules the kernel and the notebooks
-  import carry their bytecode (see with_bytecode).
+  import carry their bytecode (tools/lite/bytecode.py).
 
 Pyodide's wasm32 wheels are on no package registry under their own names. Every package file
 named in the official lock (the one in npm's `pyodide` package, with a SHA256 per file) is
@@ -43,13 +43,12 @@ Pure-Python wheels Pyodide rebuilt (tqdm) and those it lacks (ipywidgets, comm) 
 PyPI, pinned by their own SHA256 (PYPI_WHEELS); their lock entries are rewritten to match.
 Once verified, a wheel (and the standard library's zip) gets the bytecode of the modules the
 kernel and the notebooks import added beside their source, nothing else changed, and the
-lock records its new SHA256 (with_bytecode: this needs Node, as npm's Pyodide does).
+lock records its new SHA256 (tools/lite/bytecode.py: this needs Node, as npm's Pyodide does).
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import base64
 import gzip
 import hashlib
@@ -62,6 +61,8 @@ import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
+
+from tools.lite import bytecode
 
 ROOT = Path(__file__).resolve().parents[2]
 PYODIDE_VERSION = "0.27.7"
@@ -277,144 +278,6 @@ def lock_entry(name: str, file_name: str, data: bytes, depends: list[str], impor
 # Only those modules: bytecode for every module of every wheel would add 19 MB to the site
 # and 13 MB to chapter 1's download (pygments' 500 lexers, fontTools, ...). Nothing else in a
 # file changes; a wheel's lock entry gets its new SHA256.
-BYTECODE_PY = r"""
-import base64, hashlib, importlib, importlib.util, json, sys, warnings, zipfile
-from importlib._bootstrap_external import _code_to_hash_pyc
-
-SITE = "/lib/python3.12/site-packages/"
-plan = json.load(open("/work/plan.json"))
-for name in plan["modules"]:
-    try:
-        importlib.import_module(name)
-    except Exception:  # e.g. google.colab, in the notebooks' cell for Colab
-        pass
-FILES = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
-STDLIB = "/lib/python312.zip/"  # zipimport: a module's .pyc beside its .py
-
-
-def chosen(prefix):
-    return {f[len(prefix):] for f in FILES if f.startswith(prefix) and f.endswith(".py")}
-
-
-def pycache_path(path):
-    folder, _, name = path.rpartition("/")
-    cached = f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"
-    return f"{folder}/{cached}" if folder else cached
-
-
-def bytecode(filename, source):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        code = compile(source, filename, "exec", dont_inherit=True)
-    return _code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False)
-
-
-def record_line(path, data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return f"{path},sha256={digest.decode()},{len(data)}\n"
-
-
-def compile_zip(src, dst, prefix, place):
-    # src into dst, each imported module's bytecode beside it (at place(path)), a wheel's
-    # RECORD listing them
-    modules = chosen(prefix)
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        record, lines = None, []
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename.endswith(".dist-info/RECORD"):
-                record = (info, data)
-                continue
-            zout.writestr(info, data)
-            if info.filename in modules:
-                path, pyc = place(info.filename), bytecode(prefix + info.filename, data)
-                zout.writestr(zipfile.ZipInfo(path, date_time=info.date_time), pyc,
-                              zipfile.ZIP_DEFLATED)
-                lines.append(record_line(path, pyc))
-        if record is not None:
-            zout.writestr(record[0], record[1] + "".join(lines).encode())
-    return len(lines)
-
-
-counts = {name: compile_zip(plan["site"] + name, "/work/out/" + name, SITE, pycache_path)
-          for name in plan["wheels"]}
-counts["python_stdlib.zip"] = compile_zip(STDLIB[:-1], "/work/out/python_stdlib.zip", STDLIB,
-                                          lambda path: path[:-3] + ".pyc")
-json.dump(counts, open("/work/counts.json", "w"))
-"""
-
-BYTECODE_JS = """
-const { loadPyodide } = require(process.argv[2]);
-const fs = require("fs");
-(async () => {
-  const work = process.argv[4];
-  const plan = JSON.parse(fs.readFileSync(`${work}/plan.json`, "utf8"));
-  const py = await loadPyodide({indexURL: process.argv[3], packages: plan.packages});
-  py.FS.mkdirTree("/work");
-  py.FS.mount(py.FS.filesystems.NODEFS, {root: work}, "/work");
-  py.FS.mkdirTree("/site");
-  py.FS.mount(py.FS.filesystems.NODEFS, {root: process.argv[3]}, "/site");
-  const code = plan.modules.map(name => `import ${name}`).join("\\n");
-  await py.loadPackagesFromImports(code, {messageCallback: () => {}});
-  py.runPython(fs.readFileSync(`${work}/bytecode.py`, "utf8"));
-})().catch(error => {
-  console.error(`build_lite: compiling bytecode in Pyodide failed: ${error}`);
-  process.exit(1);
-});
-"""
-# Imported by the kernel at its start (the worker's initPackageManager and initKernel) and by
-# `%matplotlib inline`, besides what the notebooks' import statements name (notebook_imports).
-KERNEL_IMPORTS = ["piplite.piplite", "pyodide_kernel", "matplotlib_inline.backend_inline"]
-
-
-def notebook_imports() -> list[str]:
-    """Every module an import statement of a notebook's code cell names (magics skipped)."""
-    names = set()
-    for pattern in NOTEBOOKS:
-        for path in sorted(ROOT.glob(pattern)):
-            for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-                if cell["cell_type"] != "code":
-                    continue
-                lines = "".join(cell["source"]).splitlines()
-                source = "\n".join(  # a magic or shell line: a `pass` where it stood
-                    line[:len(line) - len(line.lstrip())] + "pass"
-                    if line.lstrip().startswith(("%", "!")) else line for line in lines)
-                try:
-                    tree = ast.parse(source)
-                except SyntaxError:  # IPython's syntax elsewhere (`x?`): no import counted
-                    continue
-                for node in ast.walk(tree):
-                    if isinstance(node, ast.Import):
-                        names.update(alias.name for alias in node.names)
-                    elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                        names.add(node.module)
-    return sorted(names)
-
-
-def with_bytecode(dest: Path, packages: dict, pyodide_npm: Path) -> dict[str, int]:
-    """The modules the kernel and the notebooks import, compiled into their wheels in dest
-    (which holds the site's lock, read by Pyodide under Node); their lock entries updated.
-    Returns how many modules each wheel got bytecode for."""
-    wheels = {name: entry["file_name"] for name, entry in packages.items()
-              if entry["file_name"].endswith(".whl")}
-    plan = {"packages": KERNEL_PACKAGES, "modules": KERNEL_IMPORTS + notebook_imports(),
-            "site": "/site/", "wheels": sorted(wheels.values())}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        (work / "out").mkdir()
-        (work / "plan.json").write_text(json.dumps(plan))
-        (work / "bytecode.py").write_text(BYTECODE_PY)
-        (work / "bytecode.js").write_text(BYTECODE_JS)
-        subprocess.run(["node", str(work / "bytecode.js"), str(pyodide_npm / "pyodide.js"),
-                        f"{dest.resolve()}/", str(work)], check=True)
-        for name, file_name in wheels.items():
-            data = (work / "out" / file_name).read_bytes()
-            (dest / file_name).write_bytes(data)
-            packages[name] = {**packages[name], "sha256": sha256(data)}
-        shutil.copy2(work / "out" / "python_stdlib.zip", dest / "python_stdlib.zip")
-        return json.loads((work / "counts.json").read_text())
-
-
 def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path,
                   kernel_wheels: Path) -> dict:
     """The runtime, the packages and the rewritten lock into dest (lite/static/pyodide);
@@ -451,7 +314,8 @@ def build_pyodide(dest: Path, pyodide_npm: Path, cache: Path, work: Path,
         packages[name] = lock_entry(name, wheel.name, wheel.read_bytes(), depends, imports,
                                     wheel.name.split("-")[1])
     write_lock(dest, lock["info"], packages)  # read by Pyodide in with_bytecode
-    compiled = with_bytecode(dest, packages, pyodide_npm)
+    compiled = bytecode.with_bytecode(dest, packages, pyodide_npm, KERNEL_PACKAGES,
+                                      [p for g in NOTEBOOKS for p in sorted(ROOT.glob(g))])
     write_lock(dest, lock["info"], packages)
     return {"packages": len(packages), "sources": sources.used,
             "compiled": sum(compiled.values())}
@@ -509,44 +373,8 @@ def stage_contents(staging: Path) -> list[str]:
     return copied
 
 
-DATA_README = """# The datasets of this site
-
-These files are here so that the book's notebooks can load them in your browser (JupyterLite
-reads them from `/drive/data`; npgrad.datasets checks every file against the SHA256 of the
-official decompressed file before using it). They are gzipped IDX files, byte for byte the
-official data once decompressed.
-
-## MNIST (`mnist/`)
-
-Yann LeCun and Corinna Cortes, *The MNIST database of handwritten digits*,
-<http://yann.lecun.com/exdb/mnist/>. 60,000 training and 10,000 test images. Licence:
-Creative Commons Attribution-Share Alike 3.0 (CC BY-SA 3.0),
-<https://creativecommons.org/licenses/by-sa/3.0/>.
-
-## Fashion-MNIST (`fashion-mnist/`)
-
-Han Xiao, Kashif Rasul and Roland Vollgraf, *Fashion-MNIST: a Novel Image Dataset for
-Benchmarking Machine Learning Algorithms* (2017), arXiv:1708.07747,
-<https://github.com/zalandoresearch/fashion-mnist>. Licence: MIT, copyright (c) 2017
-Zalando SE:
-
-{mit}
-"""
-
-MIT = """Permission is hereby granted, free of charge, to any person obtaining a copy of this
-software and associated documentation files (the "Software"), to deal in the Software without
-restriction, including without limitation the rights to use, copy, modify, merge, publish,
-distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the
-Software is furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all copies or
-substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING
-BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND
-NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,
-DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE."""
+# The datasets' README in the site (their sources, licences and attribution).
+DATA_README = Path(__file__).with_name("data_README.md")
 
 
 # Level 6: Fashion-MNIST's test images compress to 4.42 MB in 1.6 s; level 9 gives 4.38 MB in 25 s.
@@ -581,7 +409,7 @@ def stage_data(staging: Path, cache: Path) -> list[str]:
             shutil.copy2(packed, staging / "data" / spec.folder / f"{name}.gz")
         staged.append(spec.name)
     if staged:
-        (staging / "data" / "README.md").write_text(DATA_README.replace("{mit}", MIT))
+        shutil.copyfile(DATA_README, staging / "data" / "README.md")
     return staged
 
 
