@@ -262,9 +262,10 @@ class Linear(Function):
 
 
 def _weight_grad(rows, x, weight):
-    """dL/dW = grad^T x, laid out as the weight is. nn.Linear stores W column-major
-    (see nn.py): then the gradient is too, computed as x^T grad (the product a NumPy
-    programmer writes for a weight stored (in, out)) into its transpose."""
+    """dL/dW = grad^T x, laid out as the weight is. nn.Linear stores a wide W
+    column-major (see nn.py): then the gradient is too, computed as x^T grad
+    (what a NumPy programmer writes for a weight stored (in, out)) into its
+    transpose."""
     x = x.reshape(-1, x.shape[-1])
     if not weight.flags.f_contiguous or weight.flags.c_contiguous:
         return mm(rows.T, x)
