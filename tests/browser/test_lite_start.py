@@ -1,5 +1,9 @@
-"""How the book's JupyterLite kernel starts (tools/lite/build_lite.py, book-pyodide.js).
+"""How the book's JupyterLite kernel starts (tools/lite/build_lite.py, book-pyodide.js,
+tools/lite/kernel_start).
 
+The page a chapter's launch button opens starts the notebook's kernel itself, before the
+notebook is drawn, and the notebook then uses that kernel (one kernel, working in the
+notebook's folder); for an address naming no notebook the kernel is shut down again.
 In the kernel of an open chapter: the packages the kernel needs came from Pyodide's lock at
 its start (none through piplite); the working folder ('') is last on sys.path, and a module
 the reader writes into the notebook's folder still imports; the modules of the kernel and of
@@ -14,7 +18,14 @@ import json
 
 import pytest
 
-from tests.browser.test_lite import CLOSE_JS, LITE, PROBE_JS, lab  # noqa: F401 (the fixture)
+from tests.browser.bookpages import is_local
+from tests.browser.test_lite import (  # noqa: F401 (lab: the fixture)
+    CLOSE_JS,
+    KERNEL_MS,
+    LITE,
+    PROBE_JS,
+    lab,
+)
 from tools.lite import build_lite, bytecode
 
 CHAPTER = "chapters/01_backprop.ipynb"
@@ -28,6 +39,72 @@ OPEN_JS = """async (path) => {
   await panel.sessionContext.ready;
   await panel.sessionContext.session.kernel.info;
 }"""
+
+# The notebook the Notebook app opened: its kernel once ready, and every running session.
+OPENED_JS = """async () => {
+  const app = window.jupyterapp;
+  await app.restored;
+  for (;;) {
+    const panel = app.shell.currentWidget;
+    if (panel && panel.sessionContext) {
+      await panel.sessionContext.ready;
+      const kernel = panel.sessionContext.session.kernel;
+      await kernel.info;
+      const sessions = Array.from(app.serviceManager.sessions.running());
+      return {kernel: kernel.id, sessions: sessions.map(s => [s.path, s.kernel.id])};
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}"""
+
+RUNNING_JS = """() => Array.from(window.jupyterapp.serviceManager.sessions.running()).length"""
+
+
+def launched(browser, server, path: str):
+    """The page a launch button opens for path, in a fresh context; its console's lines."""
+    context = browser.new_context(service_workers="allow")
+    context.route(lambda u: not is_local(u), lambda route: route.abort("blockedbyclient"))
+    page = context.new_page()
+    page.set_default_timeout(KERNEL_MS)
+    console = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.goto(f"{server}lite/notebooks/index.html?path={path}", wait_until="load")
+    page.wait_for_function("() => window.jupyterapp", timeout=120_000)
+    return context, page, console
+
+
+@needs_site
+def test_the_launch_page_starts_the_notebooks_kernel_which_the_notebook_uses(browser, server):
+    context, page, console = launched(browser, server, CHAPTER)
+    try:
+        opened = page.evaluate(OPENED_JS)
+        cwd = page.evaluate(PROBE_JS, "import os; print(os.getcwd())")
+    finally:
+        context.close()
+    assert f"info: book-kernel-start: started the kernel of {CHAPTER}" in console, console
+    # one kernel, the plugin's, and the notebook is connected to it
+    assert opened["sessions"] == [[CHAPTER, opened["kernel"]]], opened
+    # the notebook's folder on JupyterLite's drive: the service worker was there in time
+    assert cwd == "/drive/chapters\n"
+    assert not [line for line in console if "book-kernel-start" in line and
+                not line.startswith("info:")], console
+
+
+@needs_site
+def test_no_kernel_is_left_running_for_an_address_with_no_notebook(browser, server):
+    context, page, console = launched(browser, server, "chapters/no_such_chapter.ipynb")
+    try:
+        for _ in range(600):  # the plugin's verdict, at most a minute
+            if any("book-kernel-start" in line for line in console):
+                break
+            page.wait_for_timeout(100)
+        running = page.evaluate(RUNNING_JS)
+    finally:
+        context.close()
+    assert ("info: book-kernel-start: no notebook chapters/no_such_chapter.ipynb, its kernel "
+            "shut down") in console, console
+    assert running == 0
+
 
 PROBE = """import importlib, importlib.util, inspect, json, os, sys
 import asyncio, bookplots, IPython, matplotlib.pyplot, npgrad, numpy, piplite

