@@ -117,8 +117,8 @@ KERNEL_WHEELS = {
 # checks them.
 KERNEL_PACKAGES = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm",
                    "pyodide_kernel", "jedi", "ipython"]
-# What the kernel loads in place of pyodide.js (pyodideUrl): Pyodide, then the working folder
-# moved to the end of sys.path (tools/lite/book-pyodide.js says why).
+# What the kernel loads in place of pyodide.js (pyodideUrl): Pyodide, with the working folder
+# out of sys.path until the kernel has started and last after (tools/lite/book-pyodide.js).
 KERNEL_SCRIPT = "book-pyodide.js"
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
