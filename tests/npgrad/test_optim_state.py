@@ -170,6 +170,31 @@ def test_loaded_state_is_copied_and_cast_to_the_parameter_dtype():
     assert opt.state[w]["exp_avg"][0] == 1
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_the_state_is_laid_out_as_its_parameter_also_once_loaded(name):
+    """nn.Linear stores a wide weight column-major; state arrays of another layout made
+    every update a strided walk (SGD's momentum step took 0.87 ms instead of 0.1 ms
+    for a 256 x 784 weight)."""
+    layer = nn.Linear(64, 32, rng=0)
+    assert layer.weight.data.flags.f_contiguous  # the premise: a wide layer
+    kwargs = {"momentum": 0.9} if name == "SGD" else {}
+    opt = getattr(optim, name)(layer.parameters(), lr=0.01, **kwargs)
+    layer(Tensor(np.ones((4, 64), np.float32))).sum().backward()
+    opt.step()
+    again = getattr(optim, name)(layer.parameters(), lr=0.01, **kwargs)
+    saved = opt.state_dict()
+    for state in saved["state"].values():  # as from a checkpoint written row by row
+        state.update({k: np.ascontiguousarray(v) for k, v in state.items()
+                      if isinstance(v, np.ndarray)})
+    again.load_state_dict(saved)
+    for optimizer in (opt, again):
+        arrays = [v for v in optimizer.state[layer.weight].values()
+                  if isinstance(v, np.ndarray)]
+        assert arrays and all(a.flags.f_contiguous for a in arrays), name
+    for key, value in opt.state[layer.weight].items():
+        np.testing.assert_array_equal(again.state[layer.weight][key], value)
+
+
 def test_load_state_dict_takes_the_saved_group_options():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     source = optim.SGD([a], lr=0.1, momentum=0.9)

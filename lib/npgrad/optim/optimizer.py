@@ -227,14 +227,22 @@ def _matching_groups(optimizer: Optimizer, state_dict: dict[str, Any]) -> list[d
 
 
 def _state_like(param: Tensor, saved: dict[str, Any], i: int) -> dict[str, Any]:
-    """A copy of one parameter's saved state, its arrays in the parameter's dtype."""
+    """A copy of one parameter's saved state, its arrays in the parameter's dtype and
+    memory layout (nn.Linear keeps wide weights column-major)."""
     state = {}
     for key, value in saved.items():
         if isinstance(value, np.ndarray | Tensor):
-            value = np.array(getattr(value, "data", value), dtype=param.dtype)
+            value = np.asarray(getattr(value, "data", value))
             if value.shape != param.shape:
                 raise ValueError(f"load_state_dict: state[{i}][{key!r}] has shape "
                                  f"{value.shape} but parameter {i} has {param.shape}; "
                                  "was the checkpoint saved from the same model?")
+            value = _copy_like(param.data, value)
         state[key] = value
     return state
+
+
+def _copy_like(param: np.ndarray, value: np.ndarray) -> np.ndarray:
+    copy = np.empty_like(param)
+    copy[...] = value
+    return copy

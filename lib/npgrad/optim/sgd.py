@@ -39,7 +39,7 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"]
                 buf *= momentum
                 buf += (1 - group["dampening"]) * grad
-            else:
-                buf = state["momentum_buffer"] = grad.copy()
+            else:  # order="K": laid out as the gradient, so as the parameter
+                buf = state["momentum_buffer"] = grad.copy(order="K")
             grad = grad + momentum * buf if group["nesterov"] else buf
         param -= group["lr"] * grad
