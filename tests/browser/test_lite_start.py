@@ -3,7 +3,8 @@ tools/lite/kernel_start).
 
 The page a chapter's launch button opens starts the notebook's kernel itself, before the
 notebook is drawn, and the notebook then uses that kernel (one kernel, working in the
-notebook's folder); for an address naming no notebook the kernel is shut down again.
+notebook's folder); for an address naming no notebook the kernel is shut down again, with
+no error on the page; another spelling of a notebook's path is left to the notebook.
 In the kernel of an open chapter: the packages the kernel needs came from Pyodide's lock at
 its start (none through piplite); the working folder ('') is last on sys.path, and a module
 the reader writes into the notebook's folder still imports; the modules of the kernel and of
@@ -57,7 +58,11 @@ OPENED_JS = """async () => {
   }
 }"""
 
-RUNNING_JS = """() => Array.from(window.jupyterapp.serviceManager.sessions.running()).length"""
+RUNNING_JS = """async () => {
+  const sessions = window.jupyterapp.serviceManager.sessions;
+  await sessions.refreshRunning();
+  return Array.from(sessions.running()).length;
+}"""
 
 
 def launched(browser, server, path: str):
@@ -68,6 +73,7 @@ def launched(browser, server, path: str):
     page.set_default_timeout(KERNEL_MS)
     console = []
     page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
     page.goto(f"{server}lite/notebooks/index.html?path={path}", wait_until="load")
     page.wait_for_function("() => window.jupyterapp", timeout=120_000)
     return context, page, console
@@ -98,12 +104,29 @@ def test_no_kernel_is_left_running_for_an_address_with_no_notebook(browser, serv
             if any("book-kernel-start" in line for line in console):
                 break
             page.wait_for_timeout(100)
-        running = page.evaluate(RUNNING_JS)
+        for _ in range(100):  # JupyterLite ends the session 0.1 s after its kernel
+            if not (running := page.evaluate(RUNNING_JS)):
+                break
+            page.wait_for_timeout(100)
     finally:
         context.close()
     assert ("info: book-kernel-start: no notebook chapters/no_such_chapter.ipynb, its kernel "
             "shut down") in console, console
     assert running == 0
+    assert not [line for line in console if line.startswith("pageerror")], console
+
+
+@needs_site
+def test_another_spelling_of_the_path_is_left_to_the_notebook(browser, server):
+    """'./chapters/...' opens chapter 1 too, under the path 'chapters/...': the plugin
+    starts nothing for it, and the notebook starts its one kernel itself."""
+    context, page, console = launched(browser, server, f"./{CHAPTER}")
+    try:
+        opened = page.evaluate(OPENED_JS)
+    finally:
+        context.close()
+    assert opened["sessions"] == [[CHAPTER, opened["kernel"]]], opened
+    assert not [line for line in console if "book-kernel-start" in line], console
 
 
 PROBE = """import importlib, importlib.util, inspect, json, os, sys

@@ -24,9 +24,10 @@ What it ships, all served from the site (nothing from outside at run time):
 - a kernel that starts fast (benchmarks/lite_start.md has the figures): the kernel's own
   wheels (piplite, pyodide-kernel, its ipykernel shim) are in the lock too, and Pyodide
   loads them with the rest of what the kernel needs at its start (KERNEL_PACKAGES), not one
-  after the other through micropip and piplite; `book-pyodide.js` moves the working folder
-  to the end of sys.path (its comment says why); the modules the kernel and the notebooks
-  import carry their bytecode (tools/lite/bytecode.py); and our one JupyterLab extension,
+  after the other through micropip and piplite; `book-pyodide.js` keeps the working folder
+  out of sys.path while the kernel starts and puts it last after (its comment says why); the
+  modules the kernel and the notebooks import carry their bytecode (tools/lite/bytecode.py);
+  and our one JupyterLab extension,
   tools/lite/kernel_start (a plain script, no build step), starts the kernel of the notebook a
   launch button opens before JupyterLite draws that notebook.
 
@@ -120,6 +121,8 @@ KERNEL_PACKAGES = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm",
 # What the kernel loads in place of pyodide.js (pyodideUrl): Pyodide, with the working folder
 # out of sys.path until the kernel has started and last after (tools/lite/book-pyodide.js).
 KERNEL_SCRIPT = "book-pyodide.js"
+# Our one JupyterLab extension: starts the kernel before the notebook is drawn (see its script).
+KERNEL_START = Path(__file__).parent / "kernel_start"
 CORE = ["pyodide.asm.js", "pyodide.asm.wasm", "pyodide.js", "pyodide.mjs", "python_stdlib.zip",
         "package.json"]
 NOTEBOOKS = ["chapters/*.ipynb", "assignments/student/*.ipynb"]
@@ -418,7 +421,6 @@ def stage_data(staging: Path, cache: Path) -> list[str]:
 # Where the kernel's web worker script lies in the built site: npgrad.datasets resolves the
 # relative NPGRAD_DATA_URL against it (a synchronous request there reads a 26 MB file in under a
 # second; JupyterLite's /drive file system, through its service worker, took 11 s).
-KERNEL_START = Path(__file__).parent / "kernel_start"
 WORKER_DIR = "extensions/@jupyterlite/pyodide-kernel-extension/static"
 DATA_URL = os.path.relpath("files/data", WORKER_DIR)
 

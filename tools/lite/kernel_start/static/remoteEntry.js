@@ -31,7 +31,11 @@
 
   async function startKernelEarly(app, kernelspecs, serviceWorker) {
     const path = new URLSearchParams(window.location.search).get("path");
-    if (!path || !path.endsWith(".ipynb")) {
+    // Only a path as the book's launch links write it (folders/name.ipynb): another
+    // spelling of the same notebook ("./", "..", "//") could open under a path other than
+    // the session's, and the notebook would start a second kernel.
+    const odd = (part) => !part || part === "." || part === "..";
+    if (!path || !path.endsWith(".ipynb") || path.split("/").some(odd)) {
       return;
     }
     const services = app.serviceManager;
@@ -54,7 +58,10 @@
     if (await found) {
       console.info(`book-kernel-start: started the kernel of ${path}`);
     } else {
-      await session.shutdown(); // no such notebook: nothing would use the kernel
+      // No such notebook: nothing would use the kernel. Shut down through the kernel:
+      // JupyterLite then ends the session itself (sessions.shutdown made it do that a
+      // second time, an uncaught "Session ... not found").
+      await session.kernel.shutdown();
       console.info(`book-kernel-start: no notebook ${path}, its kernel shut down`);
     }
     session.dispose(); // our connection only: the session and its kernel keep running
