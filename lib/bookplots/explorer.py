@@ -8,6 +8,13 @@ notebook executes, and kept in an ipywidgets `Stack`; each control's `index` is
 control's position, from the widget state stored in the notebook. The same widgets work
 unchanged in JupyterLab and JupyterLite, with or without a kernel.
 
+In the browser (the book's JupyterLite, where a kernel runs beside the page) a
+figure is drawn only when it is first shown: the controls' starting position at once,
+every other one when a control first moves there. Drawing them all up front would keep
+the cell silent for seconds (chapter 5's spiral explorer trains nine networks: 4 s in
+WebAssembly, against 0.5 s for the one shown); natively, where the notebook is executed
+for the static book, every figure is drawn up front.
+
 Controls are selection widgets (`SelectionSlider`, `ToggleButtons`, `Dropdown`, ...):
 each has a finite list of options, hence a finite list of figures. Two controls give a
 Stack of Stacks (one figure per combination), and so on.
@@ -22,6 +29,7 @@ import base64
 import html
 import io
 import itertools
+import sys
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -33,6 +41,11 @@ from bookplots.style import legible_width
 
 __all__ = ["combinations", "explorer", "figure_stack", "image_html", "play_button"]
 
+# Draw each figure when it is first shown (see above): in the browser's kernel.
+ON_DEMAND = sys.platform == "emscripten"
+# What an explorer shows in the browser while the kernel draws a figure.
+DRAWING = '<div class="npg-figure"><em>Drawing this figure...</em></div>'
+
 
 def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
     """The figure as a PNG <img> with its alt text, in an HTML widget; the figure is
@@ -41,6 +54,11 @@ def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
     The image keeps the width at which its smallest text is legible (bookplots.style)
     and scrolls sideways in its box where the page is narrower.
     """
+    return widgets.HTML(value=_image_markup(fig, alt, dpi))
+
+
+def _image_markup(fig: Figure, alt: str, dpi: int = 100) -> str:
+    """image_html's HTML."""
     if not alt.strip():
         raise ValueError("image_html: empty alt text; describe what the figure shows")
     buffer = io.BytesIO()
@@ -54,9 +72,7 @@ def image_html(fig: Figure, alt: str, dpi: int = 100) -> widgets.HTML:
     )
     # the box scrolls on the book's pages (book-site.css lets it shrink to the column);
     # in JupyterLab the widget's own box scrolls
-    return widgets.HTML(
-        value=f'<div class="npg-figure" style="overflow-x: auto;">{img}</div>'
-    )
+    return f'<div class="npg-figure" style="overflow-x: auto;">{img}</div>'
 
 
 def _options(control: widgets.Widget) -> list:
@@ -73,31 +89,53 @@ def figure_stack(
     draw: Callable[..., Figure],
     alt: Callable[..., str],
     controls: dict[str, widgets.Widget],
+    on_demand: bool | None = None,
 ) -> widgets.Stack:
     """A Stack (of Stacks, for several controls) holding draw(**values) for every
     combination.
 
     The first control picks among the outer Stack's children, the next among theirs, and
     so on; each Stack's `selected_index` is jslinked to its control's `index`, so no
-    kernel is needed. `alt(**values)` gives each figure's alt text.
+    kernel is needed. `alt(**values)` gives each figure's alt text. With on_demand (the
+    default in the browser: ON_DEMAND) only the controls' current combination is drawn
+    now, every other one when the controls first reach it.
     """
     if not controls:
         raise ValueError(
             "figure_stack: give at least one control, e.g. lr=SelectionSlider(...)"
         )
+    on_demand = ON_DEMAND if on_demand is None else on_demand
     names = list(controls)
     values = [_options(controls[name]) for name in names]
+    shown = tuple(controls[name].index for name in names)
+    undrawn = {}  # indexes of a combination -> (its HTML widget, its values)
 
-    def build(depth: int, chosen: dict) -> widgets.Widget:
+    def build(depth: int, chosen: dict, indexes: tuple) -> widgets.Widget:
         if depth == len(names):
+            if on_demand and indexes != shown:
+                undrawn[indexes] = widgets.HTML(value=DRAWING), chosen
+                return undrawn[indexes][0]
             return image_html(draw(**chosen), alt(**chosen))
         name, control = names[depth], controls[names[depth]]
-        children = [build(depth + 1, {**chosen, name: v}) for v in values[depth]]
+        children = [
+            build(depth + 1, {**chosen, name: v}, (*indexes, i))
+            for i, v in enumerate(values[depth])
+        ]
         stack = widgets.Stack(children=children, selected_index=control.index)
         widgets.jslink((control, "index"), (stack, "selected_index"))
         return stack
 
-    return build(0, {})
+    def draw_shown(change: dict) -> None:
+        indexes = tuple(controls[name].index for name in names)
+        if indexes in undrawn:
+            leaf, chosen = undrawn.pop(indexes)
+            leaf.value = _image_markup(draw(**chosen), alt(**chosen))
+
+    stack = build(0, {}, ())
+    if undrawn:
+        for control in controls.values():
+            control.observe(draw_shown, names="index")
+    return stack
 
 
 def play_button(

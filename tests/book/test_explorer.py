@@ -9,7 +9,14 @@ import re
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
-from bookplots.explorer import combinations, explorer, figure_stack, play_button
+from bookplots.explorer import (
+    DRAWING,
+    ON_DEMAND,
+    combinations,
+    explorer,
+    figure_stack,
+    play_button,
+)
 
 
 def draw(**values):
@@ -77,3 +84,40 @@ def test_unlabelled_control_non_selection_control_and_empty_alt_are_refused():
     many = widgets.SelectionSlider(options=list(range(101)), description="n")
     with pytest.raises(ValueError, match="101 figures"):
         explorer(draw, alt, n=many)
+
+
+def test_on_demand_draws_the_shown_figure_now_and_each_other_when_first_shown():
+    """The browser's way (ON_DEMAND there): a figure is drawn when the controls reach it."""
+    drawn = []
+
+    def counted(**values):
+        drawn.append(values)
+        return draw(**values)
+
+    a = widgets.ToggleButtons(options=["relu", "tanh"], description="activation")
+    w = widgets.SelectionSlider(options=[1, 2, 4], value=4, description="width")
+    outer = figure_stack(counted, alt, {"activation": a, "width": w}, on_demand=True)
+    assert drawn == [{"activation": "relu", "width": 4}]
+    leaves = [leaf for inner in outer.children for leaf in inner.children]
+    assert "activation=relu, width=4" in leaves[2].value
+    assert [leaf.value for i, leaf in enumerate(leaves) if i != 2] == [DRAWING] * 5
+    w.value = 2  # the slider moves: (relu, 2) is drawn, nothing else
+    assert drawn[1:] == [{"activation": "relu", "width": 2}]
+    assert "activation=relu, width=2" in leaves[1].value
+    a.value, w.value = "tanh", 4  # (tanh, 2) on the way, then (tanh, 4)
+    w.value = 2  # shown before: not drawn again
+    assert drawn[2:] == [{"activation": "tanh", "width": 2},
+                         {"activation": "tanh", "width": 4}]
+    assert "activation=tanh, width=4" in leaves[5].value
+    assert [leaf.value for leaf in (leaves[0], leaves[3])] == [DRAWING] * 2
+    state = widgets.Widget.get_manager_state(drop_defaults=False)["state"]
+    targets = links(state)[(w.model_id, "index")]
+    assert all((s.model_id, "selected_index") in targets for s in outer.children)
+
+
+def test_natively_every_figure_is_drawn_up_front():
+    assert ON_DEMAND is False  # sys.platform == "emscripten" in the browser only
+    drawn = []
+    control = widgets.SelectionSlider(options=[1, 2, 3], value=2, description="n")
+    figure_stack(lambda **v: drawn.append(v) or draw(**v), alt, {"n": control})
+    assert drawn == [{"n": 1}, {"n": 2}, {"n": 3}]

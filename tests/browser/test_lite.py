@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.bookpages import BOOK, SITE, Visit
 from tools.ci.nbval_numbers import NUMBER, same_within_tolerance
@@ -205,16 +206,28 @@ EXPLORER_JS = """() => {
 }"""
 
 
+# Whether the explorer shows one figure, another than before (its alt texts in `before`).
+EXPLORER_MOVED_JS = f"""(before) => {{
+  const now = ({EXPLORER_JS})();
+  return now && now.alts.length === 1 && now.alts[0] !== before[0];
+}}"""
+
+
 def explorer_problems(page) -> list[str]:
-    """Move the open notebook's explorer one position: it must show another single figure."""
+    """Move the open notebook's explorer one position: it must show another single figure
+    (which the kernel draws then: bookplots.explorer's ON_DEMAND, within seconds)."""
     before = page.evaluate(EXPLORER_JS)
     if not before:
         return ["no explorer widget was drawn"]
+    mode = page.evaluate(PROBE_JS, "import bookplots.explorer as e; print(e.ON_DEMAND)")
+    if mode.strip() != "True":
+        return [f"bookplots.explorer.ON_DEMAND in the browser: {mode!r}, not True"]
     # A click near the right end of the track (the keyboard belongs to JupyterLab's shortcuts).
     track = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider .noUi-target")
     box = track.first.bounding_box()
     track.first.click(position={"x": box["width"] - 2, "y": box["height"] / 2})
-    page.wait_for_timeout(500)
+    with contextlib.suppress(PlaywrightTimeout):  # judged below
+        page.wait_for_function(EXPLORER_MOVED_JS, arg=before["alts"], timeout=30_000)
     after = page.evaluate(EXPLORER_JS)
     if (before["readout"] == after["readout"] or len(after["alts"]) != 1
             or before["alts"] == after["alts"]):
