@@ -125,6 +125,11 @@ def illegible_figures(figures: list[dict]) -> tuple[list[str], float]:
     return problems, smallest
 
 
+# The width on screen of every progress bar (tqdm's notebook widget) the page shows.
+PROGRESS_BARS_JS = """() => [...document.querySelectorAll('article .widget-hprogress')]
+  .filter(b => b.checkVisibility()).map(b => b.getBoundingClientRect().width)"""
+
+
 @pytest.mark.parametrize("page_name", CHAPTERS or [None], ids=lambda p: p or "no-chapter")
 def test_on_a_phone_wide_blocks_show_a_scroll_cue_and_figures_are_legible(page_name, browser,
                                                                           server):
@@ -137,12 +142,15 @@ def test_on_a_phone_wide_blocks_show_a_scroll_cue_and_figures_are_legible(page_n
         visit.page.evaluate(NEXT_FRAMES_JS)  # book-site.js marks late widgets on the next frame
         wide = visit.page.evaluate(OVERFLOW_JS)
         figures = visit.page.evaluate(FIGURES_SHOWN_JS)
+        bars = visit.page.evaluate(PROGRESS_BARS_JS)
         take_screenshots(visit.page, Path(page_name).stem)
     finally:
         visit.close()
     without = [f"{b['what']}: {b['text']!r}" for b in wide if not (b["cue"] and b["focusable"])]
     assert not without, (f"{page_name} at {PHONE['width']} px: {len(without)} of {len(wide)} blocks "
                          "scroll sideways with no cue or no tab stop:\n" + "\n".join(without))
+    # a progress bar keeps a visible width (book-site.css wraps its row): it used to shrink to 0
+    assert all(width >= 64 for width in bars), f"{page_name}: progress bars {bars} px wide"
     illegible, smallest = illegible_figures(figures)
     if figures:
         print(f"{page_name} at {PHONE['width']} px: {len(figures)} figures, smallest text "
